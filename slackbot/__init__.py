@@ -1,0 +1,1 @@
+"""fulfillbot: a self-hosted Slack chatops bot for a Fulfillment engineering department."""

@@ -1,0 +1,144 @@
+"""Slash commands as routers of subcommands, so several capabilities can share one command.
+
+Every command answers ``help`` and an unknown subcommand with its usage, ephemerally. A
+subcommand handler takes a ``CommandCall`` and returns the reply text (or None when it answered
+another way, e.g. by opening a modal). It runs after the ack, so slow work never delays Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(Exception):
+    """Bad input from a person: the message is shown to them, with the command's usage."""
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    command: str
+    user_id: str
+    channel_id: str
+    text: str
+    trigger_id: str
+    is_admin: bool
+
+
+Handler = Callable[[CommandCall], str | None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    arguments: str
+    description: str
+    handler: Handler
+    admin_only: bool = False
+
+
+@dataclass
+class CommandRouter:
+    command: str
+    summary: str
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    default: Subcommand | None = None
+
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        description: str,
+        arguments: str = "",
+        admin_only: bool = False,
+    ) -> None:
+        """Add ``/command name ...``; the name "" is what a text that matches no subcommand runs."""
+        sub = Subcommand(name, arguments, description, handler, admin_only)
+        if name:
+            self.subcommands[name] = sub
+        else:
+            self.default = sub
+
+    def usage(self) -> str:
+        lines = [f"*{self.command}*: {self.summary}"]
+        if self.default is not None:
+            lines.append(_usage_line(self.command, self.default))
+        lines += [_usage_line(self.command, sub) for sub in self.subcommands.values()]
+        lines.append(f"`{self.command} help`: this message")
+        return "\n".join(lines)
+
+    def route(self, text: str) -> tuple[Subcommand | None, str]:
+        word, _, rest = text.strip().partition(" ")
+        sub = self.subcommands.get(word.lower())
+        if sub is not None:
+            return sub, rest.strip()
+        if self.default is not None and word.lower() != "help":
+            return self.default, text.strip()
+        return None, word
+
+
+def _usage_line(command: str, sub: Subcommand) -> str:
+    call = " ".join(p for p in (command, sub.name, sub.arguments) if p)
+    return f"`{call}`: {sub.description}"
+
+
+class CommandRegistry:
+    """All slash commands of the bot, installed into Bolt once every capability has added to them."""
+
+    def __init__(self, admins: list[str]):
+        self.admins = set(admins)
+        self.routers: dict[str, CommandRouter] = {}
+
+    def router(self, command: str, summary: str = "") -> CommandRouter:
+        router = self.routers.setdefault(command, CommandRouter(command, summary))
+        if summary and not router.summary:
+            router.summary = summary
+        return router
+
+    def install(self, app: App) -> None:
+        for router in self.routers.values():
+            app.command(router.command)(self._listener(router))
+
+    def _listener(self, router: CommandRouter) -> Callable[..., None]:
+        def handle(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+            sub, rest = router.route(command.get("text", ""))
+            if sub is None:
+                unknown = f"I don't know `{rest}`. " if rest and rest.lower() != "help" else ""
+                ack(text=unknown + router.usage(), response_type="ephemeral")
+                return
+            user_id = command.get("user_id", "")
+            if sub.admin_only and user_id not in self.admins:
+                ack(text=f"`{router.command} {sub.name}` is for admins only.", response_type="ephemeral")
+                return
+            ack()
+            call = CommandCall(
+                command=router.command,
+                user_id=user_id,
+                channel_id=command.get("channel_id", ""),
+                text=rest,
+                trigger_id=command.get("trigger_id", ""),
+                is_admin=user_id in self.admins,
+            )
+            respond_safely(respond, lambda: sub.handler(call), router.usage)
+
+        handle.__name__ = f"command_{router.command.strip('/')}"
+        return handle
+
+
+def respond_safely(respond: Respond, work: Callable[[], str | None], usage: Callable[[], str]) -> None:
+    """Run the work and answer ephemerally; bad input gets its message and usage, a bug a short apology."""
+    try:
+        reply = work()
+    except UsageError as exc:
+        reply = f"{exc}\n\n{usage()}"
+    except Exception:
+        log.exception("command failed")
+        reply = "Sorry, that failed on my side. It has been logged; please try again in a minute."
+    if reply:
+        respond(text=reply, response_type="ephemeral")

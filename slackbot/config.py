@@ -1,0 +1,449 @@
+"""The TOML config file and the environment, typed and validated with every problem's key path.
+
+Each section is a frozen dataclass; a field's type says how its raw TOML value is checked and
+converted (``Annotated`` types carry their own converter), so adding a setting is one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from slackbot.durations import parse_duration
+
+
+class ConfigError(Exception):
+    """The config cannot be used; ``problems`` lists each one as "key.path: what is wrong"."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _duration(raw: Any) -> timedelta:
+    return parse_duration(raw)
+
+
+def _timezone(raw: Any) -> str:
+    try:
+        ZoneInfo(str(raw))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f'"{raw}" is not a known timezone') from None
+    return str(raw)
+
+
+def _time_of_day(raw: Any) -> time:
+    if not isinstance(raw, str) or not re.fullmatch(r"\d{1,2}:\d{2}", raw):
+        raise ValueError(f'"{raw}" is not a time of day (HH:MM)')
+    hour, minute = (int(p) for p in raw.split(":"))
+    if hour > 23 or minute > 59:
+        raise ValueError(f'"{raw}" is not a time of day (HH:MM)')
+    return time(hour, minute)
+
+
+def _date(raw: Any) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValueError(f'"{raw}" is not a date (YYYY-MM-DD)') from None
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(raw: Any) -> str:
+    if str(raw).lower()[:3] not in WEEKDAYS:
+        raise ValueError(f'"{raw}" is not a weekday ({", ".join(WEEKDAYS)})')
+    return str(raw).lower()[:3]
+
+
+def _slack_user(raw: Any) -> str:
+    if not isinstance(raw, str) or not re.fullmatch(r"[UW][A-Z0-9]{2,}", raw):
+        raise ValueError(f'"{raw}" is not a Slack user ID (like U0123ABCD)')
+    return raw
+
+
+def _cron(raw: Any) -> str:
+    if not isinstance(raw, str) or len(raw.split()) != 5:
+        raise ValueError(f'"{raw}" is not a 5-field cron expression (minute hour day month weekday)')
+    try:
+        CronTrigger.from_crontab(raw)
+    except ValueError as exc:
+        raise ValueError(f'"{raw}" is not a valid cron expression: {exc}') from None
+    return raw
+
+
+def _url(raw: Any) -> str:
+    if not isinstance(raw, str) or not re.match(r"https?://[^\s/]+", raw):
+        raise ValueError(f'"{raw}" is not an http(s) URL')
+    return raw
+
+
+Duration = Annotated[timedelta, _duration]
+TimeZoneName = Annotated[str, _timezone]
+TimeOfDay = Annotated[time, _time_of_day]
+Date = Annotated[date, _date]
+Weekday = Annotated[str, _weekday]
+SlackUser = Annotated[str, _slack_user]
+Cron = Annotated[str, _cron]
+Url = Annotated[str, _url]
+
+
+@dataclass(frozen=True)
+class SlackSection:
+    admins: list[SlackUser] = field(default_factory=list)
+
+
+CHANNEL_KEYS = ("questions", "announcements", "engineering", "daily", "status")
+
+
+@dataclass(frozen=True)
+class ChannelsSection:
+    questions: str = "s_fulfillment"
+    announcements: str = "s_fulfillment_fyi"
+    engineering: str = "s_fulfillment_engineering"
+    daily: str = "s_fulfillment_daily"
+    status: str = "s_fulfillment_status"
+
+
+@dataclass(frozen=True)
+class Person:
+    slack: SlackUser
+    gitlab: str = ""
+    timezone: TimeZoneName = ""
+    standup: bool = True
+
+
+@dataclass(frozen=True)
+class AutoReply:
+    keywords: list[str]
+    reply: str
+
+
+@dataclass(frozen=True)
+class QuestionsSection:
+    answered_emojis: list[str] = field(default_factory=lambda: ["white_check_mark"])
+    closed_by: Literal["anyone", "asker"] = "anyone"
+    nudge_unreplied_after: Duration = timedelta(hours=2)
+    remind_asker_after: Duration = timedelta(hours=24)
+    triage_usergroup: str = ""
+    autoreplies: list[AutoReply] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StandupsSection:
+    time: TimeOfDay = time(9, 30)
+    days: list[Weekday] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    holidays: list[Date] = field(default_factory=list)
+    questions: list[str] = field(
+        default_factory=lambda: [
+            "What did you do since your last update?",
+            "What will you do today?",
+            "Anything blocking you?",
+        ]
+    )
+    remind_after: Duration = timedelta(hours=2)
+    summary_after: Duration = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    url: Url
+    interval: Duration = timedelta(minutes=1)
+    timeout: Duration = timedelta(seconds=10)
+    expect_status: int = 200
+    failures_before_alert: int = 2
+    cert_warn_days: list[int] = field(default_factory=lambda: [14, 7, 1])
+
+
+@dataclass(frozen=True)
+class StatusSection:
+    probes: list[Probe] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GitLabSection:
+    app_project: str = "gitlab-org/customers-gitlab-com"
+    watched_refs: list[str] = field(default_factory=lambda: ["main"])
+    poll_interval: Duration = timedelta(minutes=5)
+    intake_project: str = "gitlab-org/fulfillment-meta"
+    intake_template: str = "intake"
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    ack_timeout: Duration
+    users: list[SlackUser] = field(default_factory=list)
+    usergroup: str = ""
+
+
+@dataclass(frozen=True)
+class IncidentsSection:
+    declare_on_probe_alert: bool = True
+    repeat: int = 1
+    escalation: list[EscalationLevel] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PairingSection:
+    bump_after: Duration = timedelta(hours=2)
+    expire_after: Duration = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    cron: Cron
+    text: str
+    channel: str = "announcements"
+
+
+@dataclass(frozen=True)
+class SchedulerSection:
+    tick: Duration = timedelta(seconds=15)
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: TimeZoneName = "UTC"
+    slack: SlackSection = field(default_factory=SlackSection)
+    channels: ChannelsSection = field(default_factory=ChannelsSection)
+    people: list[Person] = field(default_factory=list)
+    questions: QuestionsSection = field(default_factory=QuestionsSection)
+    standups: StandupsSection = field(default_factory=StandupsSection)
+    status: StatusSection = field(default_factory=StatusSection)
+    gitlab: GitLabSection = field(default_factory=GitLabSection)
+    incidents: IncidentsSection = field(default_factory=IncidentsSection)
+    pairing: PairingSection = field(default_factory=PairingSection)
+    cadence: list[Cadence] = field(default_factory=list)
+    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+
+    def channel_ref(self, key: str) -> str:
+        return str(getattr(self.channels, key))
+
+    def person(self, slack_id: str) -> Person | None:
+        return next((p for p in self.people if p.slack == slack_id), None)
+
+
+_MISSING = object()
+
+
+class _Parser:
+    """Walks raw TOML data against the dataclasses, collecting problems instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}" if path else message)
+
+    def section(self, cls: type, raw: Any, path: str) -> Any:
+        if not isinstance(raw, Mapping):
+            self.problem(path, f"expected a table, got {_describe(raw)}")
+            return _MISSING
+        hints = typing.get_type_hints(cls, include_extras=True)
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        for key in raw:
+            if key not in known:
+                self.problem(_join(path, key), "unknown key")
+        values: dict[str, Any] = {}
+        failed = False
+        for name, fld in known.items():
+            key_path = _join(path, name)
+            if name not in raw:
+                if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                    self.problem(key_path, "is required")
+                    failed = True
+                continue
+            value = self.value(hints[name], raw[name], key_path)
+            if value is _MISSING:
+                failed = True
+            else:
+                values[name] = value
+        return _MISSING if failed else cls(**values)
+
+    def value(self, hint: Any, raw: Any, path: str) -> Any:
+        origin = typing.get_origin(hint)
+        if origin is Annotated:
+            _base, converter = typing.get_args(hint)
+            return self.convert(converter, raw, path)
+        if origin is list:
+            return self.sequence(typing.get_args(hint)[0], raw, path)
+        if origin is Literal:
+            choices = typing.get_args(hint)
+            if raw not in choices:
+                self.problem(path, f"{_show(raw)} is not one of {', '.join(map(_show, choices))}")
+                return _MISSING
+            return raw
+        if origin in (typing.Union, types.UnionType):
+            raise TypeError(f"unsupported config type at {path}")
+        if dataclasses.is_dataclass(hint):
+            return self.section(hint, raw, path)  # type: ignore[arg-type]
+        return self.scalar(hint, raw, path)
+
+    def sequence(self, item_hint: Any, raw: Any, path: str) -> Any:
+        if not isinstance(raw, list):
+            self.problem(path, f"expected a list, got {_describe(raw)}")
+            return _MISSING
+        items = [self.value(item_hint, item, f"{path}[{i}]") for i, item in enumerate(raw)]
+        return _MISSING if any(i is _MISSING for i in items) else items
+
+    def convert(self, converter: Callable[[Any], Any], raw: Any, path: str) -> Any:
+        try:
+            return converter(raw)
+        except ValueError as exc:
+            self.problem(path, str(exc))
+            return _MISSING
+
+    def scalar(self, hint: type, raw: Any, path: str) -> Any:
+        ok = isinstance(raw, hint) and not (hint is int and isinstance(raw, bool))
+        if not ok:
+            self.problem(path, f"expected {hint.__name__}, got {_describe(raw)}")
+            return _MISSING
+        return raw
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _describe(raw: Any) -> str:
+    return f"{type(raw).__name__} {_show(raw)}"
+
+
+def _check_consistency(config: Config, parser: _Parser) -> None:
+    """Rules that span several keys."""
+    for i, level in enumerate(config.incidents.escalation):
+        if bool(level.users) == bool(level.usergroup):
+            parser.problem(f"incidents.escalation[{i}]", "needs exactly one of users or usergroup")
+    if config.incidents.repeat < 0:
+        parser.problem("incidents.repeat", "must be 0 or more")
+    seen: set[str] = set()
+    for i, person in enumerate(config.people):
+        if person.slack in seen:
+            parser.problem(f"people[{i}].slack", f'"{person.slack}" is listed twice')
+        seen.add(person.slack)
+    for i, cadence in enumerate(config.cadence):
+        if cadence.channel not in CHANNEL_KEYS and not _looks_like_channel_id(cadence.channel):
+            parser.problem(
+                f"cadence[{i}].channel",
+                f'"{cadence.channel}" is neither a channel key ({", ".join(CHANNEL_KEYS)}) nor a channel ID',
+            )
+    for i, probe in enumerate(config.status.probes):
+        if probe.failures_before_alert < 1:
+            parser.problem(f"status.probes[{i}].failures_before_alert", "must be 1 or more")
+    if config.scheduler.tick < timedelta(seconds=1):
+        parser.problem("scheduler.tick", "must be at least 1s")
+    if config.standups.summary_after <= config.standups.remind_after:
+        parser.problem("standups.summary_after", "must be later than standups.remind_after")
+
+
+def _looks_like_channel_id(ref: str) -> bool:
+    return re.fullmatch(r"[CGD][A-Z0-9]{6,}", ref) is not None
+
+
+def parse_config(raw: Mapping[str, Any]) -> Config:
+    parser = _Parser()
+    config = parser.section(Config, raw, "")
+    if config is not _MISSING:
+        _check_consistency(config, parser)
+    if parser.problems:
+        raise ConfigError(parser.problems)
+    return typing.cast(Config, config)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate the config file; a missing file means every default."""
+    file = Path(path)
+    if not file.exists():
+        return Config()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+    return parse_config(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What comes from the environment. Secrets are kept out of repr so they never reach a log."""
+
+    bot_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///fulfillbot.db"
+    config_path: str = "fulfillbot.toml"
+    gitlab_url: str = "https://gitlab.com"
+    gitlab_token: str = field(default="", repr=False)
+    gitlab_webhook_secret: str = field(default="", repr=False)
+    pagerduty_routing_key: str = field(default="", repr=False)
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    port: int = 3000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        port_text = env.get("PORT", "3000")
+        if not port_text.isdigit():
+            raise ConfigError([f'PORT: "{port_text}" is not a port number'])
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            app_token=env.get("SLACK_APP_TOKEN", ""),
+            slack_api_url=env.get("SLACK_API_URL", cls.slack_api_url),
+            database_url=env.get("DATABASE_URL", cls.database_url),
+            config_path=env.get("FULFILLBOT_CONFIG", cls.config_path),
+            gitlab_url=env.get("GITLAB_URL", cls.gitlab_url),
+            gitlab_token=env.get("GITLAB_TOKEN", ""),
+            gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET", ""),
+            pagerduty_routing_key=env.get("PAGERDUTY_ROUTING_KEY", ""),
+            pagerduty_events_url=env.get("PAGERDUTY_EVENTS_URL", cls.pagerduty_events_url),
+            port=int(port_text),
+            log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    def secrets(self) -> list[str]:
+        return [
+            s
+            for s in (
+                self.bot_token,
+                self.signing_secret,
+                self.app_token,
+                self.gitlab_token,
+                self.gitlab_webhook_secret,
+                self.pagerduty_routing_key,
+            )
+            if s
+        ]
+
+    def problems_for_run(self) -> list[str]:
+        problems = []
+        if not self.bot_token:
+            problems.append("SLACK_BOT_TOKEN: is required")
+        if not self.socket_mode and not self.signing_secret:
+            problems.append("SLACK_SIGNING_SECRET: is required in HTTP mode")
+        return problems

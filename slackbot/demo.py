@@ -1,0 +1,121 @@
+"""``fulfillbot demo``: a scripted tour of the bot against the local Slack simulator.
+
+No Slack account and no network: the bot runs on a loopback port, on a temporary SQLite
+database, and every message, edit, ephemeral and modal in the simulated workspace is printed as
+it happens. Each capability adds its scene (``demo_scene(tour)`` in its handler module).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from slackbot.config import Config, Person
+from slackbot.testing.harness import TEAM, Harness
+from slackbot.testing.slack_sim import SlackSimulator
+
+DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+class ConversationPrinter:
+    """Prints what happens in the simulated workspace, in the team's timezone."""
+
+    def __init__(self, sim: SlackSimulator, out: TextIO, timezone: str):
+        self.sim = sim
+        self.out = out
+        self.zone = ZoneInfo(timezone)
+
+    def __call__(self, kind: str, item: dict[str, Any]) -> None:
+        when = self.sim.clock.now().astimezone(self.zone).strftime("%a %H:%M")
+        line = self._describe(kind, item)
+        if line:
+            print(f"[{when}] {line}", file=self.out, flush=True)
+
+    def _where(self, channel_id: str) -> str:
+        channel = self.sim.channels.get(channel_id)
+        if channel is None:
+            return channel_id
+        if channel.is_im:
+            return f"DM with {self._who(next(iter(channel.members - {self.sim.bot_user_id})))}"
+        if channel.is_mpim:
+            return "group DM"
+        return f"#{channel.name}"
+
+    def _who(self, user_id: str) -> str:
+        return "fulfillbot" if user_id == self.sim.bot_user_id else self.sim.users.get(user_id, {}).get("name", user_id)
+
+    def _describe(self, kind: str, item: dict[str, Any]) -> str:
+        if kind == "message":
+            thread = "  ↳ " if item.get("thread_ts") and item["thread_ts"] != item["ts"] else ""
+            return f"{self._where(item['channel'])} {thread}{self._who(item['user'])}: {item['text']}"
+        if kind == "update":
+            return f"{self._where(item['channel'])} (message updated) {item['text']}"
+        if kind == "ephemeral":
+            return f"{self._where(item['channel'])} (only {self._who(item['user'])} sees) {item['text']}"
+        if kind == "view" and item.get("type") == "modal":
+            return f"(modal for {self._who(item['user'])}) {item.get('title', {}).get('text', '')}"
+        if kind in ("reaction_added", "reaction_removed"):
+            verb = "reacts with" if kind == "reaction_added" else "removes"
+            return f"{self._where(item['channel'])} {self._who(item['user'])} {verb} :{item['name']}:"
+        return ""
+
+
+class Tour:
+    def __init__(self, harness: Harness, out: TextIO):
+        self.harness = harness
+        self.out = out
+        self.driver = harness.driver
+        self.sim = harness.sim
+
+    def scene(self, title: str) -> None:
+        print(f"\n=== {title} ===", file=self.out, flush=True)
+
+    def narrate(self, text: str) -> None:
+        print(f"    ({text})", file=self.out, flush=True)
+
+    def wait(self, delta: timedelta) -> None:
+        """Let time pass: the clock moves and the scheduler ticks, as in production."""
+        self.narrate(f"{_describe_wait(delta)} pass")
+        self.harness.advance(delta)
+
+
+def _describe_wait(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 120 else f"{minutes} minutes"
+
+
+def demo_config() -> Config:
+    return Config(timezone="Europe/Madrid", people=[Person(slack=p.id, timezone=p.tz) for p in TEAM])
+
+
+def help_scene(tour: Tour) -> None:
+    tour.scene("Asking the bot for help")
+    james = TEAM[0].id
+    tour.driver.command(james, "/fulfillment", "help", channel="s_fulfillment")
+    tour.driver.say(james, "s_fulfillment_engineering", f"<@{tour.sim.bot_user_id}> what can you do?")
+
+
+Scene = Callable[[Tour], None]
+
+
+def run_demo(out: TextIO) -> int:
+    from handlers import CAPABILITIES
+
+    logging.getLogger().setLevel(logging.WARNING)
+    scenes: list[Scene] = [help_scene]
+    scenes += [c.demo_scene for c in CAPABILITIES if hasattr(c, "demo_scene")]
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Harness(f"sqlite:///{folder}/demo.db", demo_config(), DEMO_START) as harness,
+    ):
+        print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
+        harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
+        tour = Tour(harness, out)
+        for scene in scenes:
+            scene(tour)
+        print("\nDemo finished.", file=out)
+    return 0

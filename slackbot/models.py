@@ -1,0 +1,28 @@
+"""Plumbing tables: what has already been done once, and who runs scheduled work."""
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slackbot.db import Base
+
+
+class ProcessedKey(Base):
+    """One row per inbound event, webhook delivery or scheduled step that has had its effect."""
+
+    __tablename__ = "processed_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    processed_at: Mapped[datetime]
+
+
+class SchedulerLease(Base):
+    """Exactly one process holds the lease and runs scheduled work until it stops renewing it."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime]
+    acquired_at: Mapped[datetime]

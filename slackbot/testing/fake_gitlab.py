@@ -1,0 +1,242 @@
+"""A small GitLab REST API (v4) on loopback for python-gitlab: projects, issues and notes, issue
+templates, pipelines with jobs, pipeline schedules. State lives in plain dicts the test can read."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from slackbot.testing.loopback import LoopbackServer, Reply
+
+
+class FakeGitLab(LoopbackServer):
+    def __init__(self, token: str = "glpat-simulated-token"):
+        super().__init__()
+        self.token = token
+        self.lock = threading.Lock()
+        self.projects: dict[str, dict[str, Any]] = {}
+        self.issues: dict[str, list[dict[str, Any]]] = {}
+        self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.templates: dict[tuple[str, str], str] = {}
+        self.pipelines: dict[str, list[dict[str, Any]]] = {}
+        self.jobs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.schedules: dict[str, list[dict[str, Any]]] = {}
+        self.requests: list[tuple[str, str]] = []
+        self._failures: list[int] = []
+        self._ids = itertools.count(1000)
+
+    # ----- set-up -----------------------------------------------------------------------------
+
+    def add_project(self, path: str) -> dict[str, Any]:
+        project_id = next(self._ids)
+        project = {
+            "id": project_id,
+            "path_with_namespace": path,
+            "name": path.rsplit("/", 1)[-1],
+            "web_url": f"{self.web_root}{path}",
+        }
+        self.projects[path] = project
+        self.issues[path] = []
+        self.pipelines[path] = []
+        self.schedules[path] = []
+        return project
+
+    def add_issue_template(self, project: str, name: str, content: str) -> None:
+        self.templates[(project, name)] = content
+
+    def add_issue(self, project: str, title: str, **fields: Any) -> dict[str, Any]:
+        with self.lock:
+            return self._create_issue(project, {"title": title, **fields})
+
+    def add_note(self, project: str, iid: int, author: str, body: str, created_at: datetime) -> None:
+        with self.lock:
+            self.notes.setdefault((project, iid), []).append(
+                {
+                    "id": next(self._ids),
+                    "body": body,
+                    "author": {"username": author},
+                    "created_at": _iso(created_at),
+                    "system": False,
+                }
+            )
+
+    def add_pipeline(self, project: str, jobs: list[dict[str, Any]] = (), **fields: Any) -> dict[str, Any]:  # type: ignore[assignment]
+        with self.lock:
+            pipeline_id = next(self._ids)
+            pipeline = {
+                "id": pipeline_id,
+                "iid": pipeline_id,
+                "project_id": self.projects[project]["id"],
+                "status": "success",
+                "source": "push",
+                "ref": "main",
+                "sha": "0" * 40,
+                "web_url": f"{self.projects[project]['web_url']}/-/pipelines/{pipeline_id}",
+                **fields,
+            }
+            self.pipelines[project].insert(0, pipeline)
+            self.jobs[(project, pipeline_id)] = [{"id": next(self._ids), **job} for job in jobs]
+            return pipeline
+
+    def fail_next(self, *statuses: int) -> None:
+        self._failures.extend(statuses)
+
+    @property
+    def web_root(self) -> str:
+        return "https://gitlab.simulated.local/"
+
+    # ----- HTTP ---------------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        url = urlparse(path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        with self.lock:
+            self.requests.append((method, url.path))
+            if self._failures:
+                return self._failures.pop(0), {"message": "simulated failure"}, {}
+            if headers.get("private-token") != self.token:
+                return 401, {"message": "401 Unauthorized"}, {}
+            data = _body(body, headers.get("content-type", ""))
+            for pattern, verb, name in ROUTES:
+                match = re.fullmatch(pattern, url.path)
+                if match and verb == method:
+                    try:
+                        return getattr(self, name)(*[unquote(g) for g in match.groups()], query=query, data=data)
+                    except KeyError:
+                        return 404, {"message": "404 Not Found"}, {}
+        return 404, {"message": "404 Not Found"}, {}
+
+    def _project(self, ref: str) -> str:
+        if ref in self.projects:
+            return ref
+        for path, project in self.projects.items():
+            if str(project["id"]) == ref:
+                return path
+        raise KeyError(ref)
+
+    def get_user(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, {"id": 1, "username": "fulfillbot"}, {}
+
+    def get_project(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self.projects[self._project(ref)], {}
+
+    def get_template(self, ref: str, name: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        content = self.templates[(self._project(ref), name)]
+        return 200, {"name": name, "content": content}, {}
+
+    def _create_issue(self, project: str, data: dict[str, Any]) -> dict[str, Any]:
+        iid = len(self.issues[project]) + 1
+        labels = data.get("labels") or []
+        issue = {
+            "id": next(self._ids),
+            "iid": iid,
+            "project_id": self.projects[project]["id"],
+            "title": data["title"],
+            "description": data.get("description", ""),
+            "labels": labels.split(",") if isinstance(labels, str) else list(labels),
+            "confidential": bool(data.get("confidential", False)),
+            "state": "opened",
+            "assignees": [{"username": u} for u in data.get("assignee_usernames", [])],
+            "milestone": data.get("milestone"),
+            "web_url": f"{self.projects[project]['web_url']}/-/issues/{iid}",
+            "created_at": _iso(datetime.now(UTC)),
+        }
+        self.issues[project].append(issue)
+        return issue
+
+    def post_issue(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        if not data.get("title"):
+            return 400, {"message": {"title": ["can't be blank"]}}, {}
+        return 201, self._create_issue(self._project(ref), data), {}
+
+    def _issue(self, ref: str, iid: str) -> dict[str, Any]:
+        found = next((i for i in self.issues[self._project(ref)] if str(i["iid"]) == iid), None)
+        if found is None:
+            raise KeyError(iid)
+        return found
+
+    def get_issue(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self._issue(ref, iid), {}
+
+    def put_issue(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        issue = self._issue(ref, iid)
+        event = data.get("state_event")
+        if event in ("close", "reopen"):
+            issue["state"] = "closed" if event == "close" else "opened"
+        return 200, issue, {}
+
+    def list_issues(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, _filter_issues(self.issues[self._project(ref)], query), {}
+
+    def list_all_issues(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, _filter_issues([i for issues in self.issues.values() for i in issues], query), {}
+
+    def list_notes(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, list(self.notes.get((self._project(ref), int(iid)), [])), {}
+
+    def list_pipelines(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        pipelines = self.pipelines[self._project(ref)]
+        for key in ("ref", "status", "source"):
+            if key in query:
+                pipelines = [p for p in pipelines if p.get(key) == query[key]]
+        return 200, pipelines[: int(query.get("per_page", 20))], {}
+
+    def get_pipeline(self, ref: str, pipeline_id: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        found = next(p for p in self.pipelines[self._project(ref)] if str(p["id"]) == pipeline_id)
+        return 200, found, {}
+
+    def list_jobs(self, ref: str, pipeline_id: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        jobs = self.jobs[(self._project(ref), int(pipeline_id))]
+        if query.get("include_retried") != "true":
+            jobs = [j for j in jobs if not j.get("retried")]
+        return 200, jobs, {}
+
+    def list_schedules(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self.schedules[self._project(ref)], {}
+
+
+PROJECT = r"/api/v4/projects/([^/]+)"
+ROUTES = [
+    (r"/api/v4/user", "GET", "get_user"),
+    (r"/api/v4/issues", "GET", "list_all_issues"),
+    (PROJECT, "GET", "get_project"),
+    (PROJECT + r"/templates/issues/([^/]+)", "GET", "get_template"),
+    (PROJECT + r"/issues", "POST", "post_issue"),
+    (PROJECT + r"/issues", "GET", "list_issues"),
+    (PROJECT + r"/issues/(\d+)", "GET", "get_issue"),
+    (PROJECT + r"/issues/(\d+)", "PUT", "put_issue"),
+    (PROJECT + r"/issues/(\d+)/notes", "GET", "list_notes"),
+    (PROJECT + r"/pipelines", "GET", "list_pipelines"),
+    (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
+    (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
+    (PROJECT + r"/pipeline_schedules", "GET", "list_schedules"),
+]
+
+
+def _filter_issues(issues: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    if "state" in query and query["state"] != "all":
+        issues = [i for i in issues if i["state"] == query["state"]]
+    if "assignee_username" in query:
+        issues = [i for i in issues if any(a["username"] == query["assignee_username"] for a in i["assignees"])]
+    if "labels" in query:
+        wanted = set(query["labels"].split(","))
+        issues = [i for i in issues if wanted <= set(i["labels"])]
+    return issues
+
+
+def _body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {}
+    return {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,139 @@
+"""A bot on a loopback HTTP port, wired to the Slack simulator, with a clock the caller moves."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+from slackbot.app import Bot, build_bot
+from slackbot.clock import FakeClock
+from slackbot.config import Config, Settings
+from slackbot.testing.driver import SlackDriver
+from slackbot.testing.slack_sim import SlackSimulator
+from slackbot.web import ThreadingWSGIServer, WebApp, make_http_server
+
+SIGNING_SECRET = "simulated-signing-secret"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    tz: str
+
+
+TEAM = (
+    Person("U0JAMES01", "james", "Europe/Madrid"),
+    Person("U0VITALY1", "vitaly", "Europe/Berlin"),
+    Person("U0ALICE01", "alice", "Australia/Sydney"),
+    Person("U0BOB0001", "bob", "America/Los_Angeles"),
+    Person("U0ADMIN01", "admin", "UTC"),
+)
+ASKER = Person("U0ASKER01", "sam", "America/New_York")
+
+
+def standard_workspace(sim: SlackSimulator, config: Config) -> None:
+    """The department's workspace: its people, one asker from another team, and the five channels."""
+    for person in (*TEAM, ASKER):
+        sim.add_user(person.id, person.name, tz=person.tz)
+    members = [p.id for p in (*TEAM, ASKER)]
+    for key in ("questions", "announcements", "engineering", "daily", "status"):
+        sim.add_channel(config.channel_ref(key), members=members)
+    sim.add_usergroup("fulfillment-engineering", [p.id for p in TEAM[:4]])
+
+
+class Harness:
+    def __init__(
+        self,
+        database_url: str,
+        config: Config | None = None,
+        start: datetime = datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        **settings: Any,
+    ):
+        self.config = config or Config()
+        self.clock = FakeClock(start)
+        self.sim = SlackSimulator(clock=self.clock)
+        standard_workspace(self.sim, self.config)
+        self.database_url = database_url
+        self.extra_settings = settings
+        self._server: ThreadingWSGIServer | None = None
+        self._bot: Bot | None = None
+        self._driver: SlackDriver | None = None
+
+    @property
+    def bot(self) -> Bot:
+        assert self._bot is not None, "use the harness as a context manager"
+        return self._bot
+
+    @property
+    def driver(self) -> SlackDriver:
+        assert self._driver is not None, "use the harness as a context manager"
+        return self._driver
+
+    def settings(self) -> Settings:
+        return dataclasses.replace(
+            Settings(
+                bot_token=self.sim.token,
+                signing_secret=SIGNING_SECRET,
+                slack_api_url=self.sim.api_url,
+                database_url=self.database_url,
+            ),
+            **self.extra_settings,
+        )
+
+    def __enter__(self) -> Harness:
+        self.sim.start()
+        self._boot()
+        return self
+
+    def _boot(self) -> None:
+        self._bot = build_bot(self.settings(), self.config, clock=self.clock, scheduler_holder="harness")
+        self._server = make_http_server(WebApp(self._bot), "127.0.0.1", 0)
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="bot-http"
+        ).start()
+        self._driver = SlackDriver(
+            self.sim,
+            f"http://127.0.0.1:{self._server.server_port}",
+            SIGNING_SECRET,
+            self._bot.executor.wait_idle,
+        )
+
+    def _halt(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._bot is not None:
+            self._bot.shutdown()
+            self._bot = None
+
+    def restart(self) -> None:
+        """Stop the bot as a process would stop, then start a new one on the same database."""
+        self._halt()
+        self._boot()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def tick(self) -> bool:
+        did_work = self.bot.ctx.scheduler.tick()
+        self.bot.executor.wait_idle()
+        return did_work
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward and run the scheduler once, as the next tick after that time would."""
+        self.clock.advance(delta)
+        self.tick()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._halt()
+        self.sim.stop()

@@ -1,0 +1,548 @@
+"""A stateful local Slack workspace: the Web API on a loopback HTTP server.
+
+Users with timezones, channels, DMs, messages and threads, reactions, user groups, views,
+ephemerals and response URLs. The real ``WebClient`` talks to it over a socket, exactly as it
+talks to slack.com. Unknown methods answer ``unknown_method``; ``rate_limit`` makes the next calls
+of a method answer 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
+
+from slackbot.clock import Clock, SystemClock
+from slackbot.testing.loopback import LoopbackServer, Reply
+
+JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
+
+Observer = Callable[[str, dict[str, Any]], None]
+
+
+class SlackError(Exception):
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    is_mpim: bool = False
+    members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe(self, viewer: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not (self.is_im or self.is_mpim or self.is_private),
+            "is_private": self.is_private,
+            "is_im": self.is_im,
+            "is_mpim": self.is_mpim,
+            "is_archived": False,
+            "is_member": viewer in self.members,
+            "num_members": len(self.members),
+        }
+
+
+class SlackSimulator(LoopbackServer):
+    def __init__(self, token: str = "xoxb-simulated-token", clock: Clock | None = None):
+        super().__init__()
+        self.token = token
+        self.clock = clock or SystemClock()
+        self.team_id = "T0SIMTEAM"
+        self.bot_user_id = "U0BOT0001"
+        self.lock = threading.RLock()
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.ephemerals: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.triggers: dict[str, str] = {}
+        self.response_urls: dict[str, dict[str, Any]] = {}
+        self.observers: list[Observer] = []
+        self._rate_limits: dict[str, list[int]] = {}
+        self._failures: dict[str, list[Any]] = {}
+        self._ids = itertools.count(1)
+        self._last_ts = 0.0
+        self.add_user(self.bot_user_id, "fulfillbot", is_bot=True)
+
+    # ----- workspace set-up -------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, tz: str = "UTC", is_bot: bool = False, real_name: str = "") -> None:
+        offset = int(datetime.now(ZoneInfo(tz)).utcoffset().total_seconds())  # type: ignore[union-attr]
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": real_name or name,
+            "tz": tz,
+            "tz_offset": offset,
+            "is_bot": is_bot,
+            "deleted": False,
+            "profile": {"real_name": real_name or name, "display_name": name},
+        }
+
+    def add_channel(
+        self, name: str, members: Sequence[str] = (), is_private: bool = False, bot_member: bool = False
+    ) -> str:
+        channel_id = f"{'G' if is_private else 'C'}{next(self._ids):08d}"
+        channel = Channel(channel_id, name, is_private=is_private, members=set(members))
+        if bot_member:
+            channel.members.add(self.bot_user_id)
+        self.channels[channel_id] = channel
+        return channel_id
+
+    def add_usergroup(self, handle: str, users: list[str]) -> str:
+        group_id = f"S{next(self._ids):08d}"
+        self.usergroups[group_id] = {"id": group_id, "handle": handle, "name": handle, "users": list(users)}
+        return group_id
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 0) -> None:
+        """The next ``times`` calls of ``method`` answer HTTP 429 with ``Retry-After``."""
+        self._rate_limits[method] = [times, retry_after]
+
+    def fail(self, method: str, times: int = 1, status: int = 503) -> None:
+        """The next ``times`` calls of ``method`` answer with an HTTP error status, as during an outage."""
+        self._failures[method] = [times, status]
+
+    def observe(self, observer: Observer) -> None:
+        self.observers.append(observer)
+
+    # ----- lookups for tests ------------------------------------------------------------------
+
+    def channel_id(self, name_or_id: str) -> str:
+        if name_or_id in self.channels:
+            return name_or_id
+        for channel in self.channels.values():
+            if channel.name == name_or_id.lstrip("#"):
+                return channel.id
+        raise KeyError(name_or_id)
+
+    def messages(self, channel: str, include_replies: bool = False) -> list[dict[str, Any]]:
+        with self.lock:
+            found = self.channels[self.channel_id(channel)].messages
+            return [m for m in found if include_replies or m.get("thread_ts") in (None, m["ts"])]
+
+    def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                m
+                for m in self.channels[self.channel_id(channel)].messages
+                if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+            ]
+
+    def dm_channel(self, user_id: str) -> str:
+        with self.lock:
+            return self._open_conversation([user_id]).id
+
+    def dms(self, user_id: str) -> list[dict[str, Any]]:
+        return self.messages(self.dm_channel(user_id), include_replies=True)
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        with self.lock:
+            for m in self.channels[self.channel_id(channel)].messages:
+                if m["ts"] == ts:
+                    return m
+        raise KeyError(ts)
+
+    def ephemerals_for(self, user_id: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [e for e in self.ephemerals if e["user"] == user_id]
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [params for name, params in self.calls if name == method]
+
+    # ----- state changes shared by the API and the driver --------------------------------------
+
+    def next_ts(self) -> str:
+        with self.lock:
+            ts = max(self.clock.now().timestamp(), self._last_ts + 0.000001)
+            self._last_ts = ts
+            return f"{ts:.6f}"
+
+    def post(self, channel_id: str, user: str, text: str, **extra: Any) -> dict[str, Any]:
+        with self.lock:
+            channel = self.channels[channel_id]
+            message: dict[str, Any] = {
+                "type": "message",
+                "channel": channel_id,
+                "user": user,
+                "text": text,
+                "ts": self.next_ts(),
+                **{k: v for k, v in extra.items() if v not in (None, "")},
+            }
+            if user == self.bot_user_id:
+                message["bot_id"] = "B0BOT0001"
+            thread_ts = message.get("thread_ts")
+            if thread_ts:
+                parent = next((m for m in channel.messages if m["ts"] == thread_ts), None)
+                if parent is None:
+                    raise SlackError("thread_not_found")
+                parent["thread_ts"] = thread_ts
+                parent["reply_count"] = parent.get("reply_count", 0) + 1
+                parent.setdefault("reply_users", [])
+                if user not in parent["reply_users"]:
+                    parent["reply_users"].append(user)
+            channel.messages.append(message)
+        self._notify("message", message)
+        return message
+
+    def react(self, channel_id: str, ts: str, user: str, name: str, add: bool = True) -> None:
+        with self.lock:
+            message = self.message(channel_id, ts)
+            reactions = message.setdefault("reactions", [])
+            reaction = next((r for r in reactions if r["name"] == name), None)
+            if add:
+                if reaction is None:
+                    reaction = {"name": name, "users": [], "count": 0}
+                    reactions.append(reaction)
+                if user in reaction["users"]:
+                    raise SlackError("already_reacted")
+                reaction["users"].append(user)
+            else:
+                if reaction is None or user not in reaction["users"]:
+                    raise SlackError("no_reaction")
+                reaction["users"].remove(user)
+                if not reaction["users"]:
+                    reactions.remove(reaction)
+            if reaction is not None:
+                reaction["count"] = len(reaction["users"])
+        self._notify(
+            "reaction_added" if add else "reaction_removed",
+            {"channel": channel_id, "ts": ts, "user": user, "name": name},
+        )
+
+    def issue_trigger(self, user_id: str) -> str:
+        trigger = f"{next(self._ids)}.trigger"
+        self.triggers[trigger] = user_id
+        return trigger
+
+    def issue_response_url(self, base_url: str, user_id: str, channel_id: str, message_ts: str = "") -> str:
+        token = f"R{next(self._ids):08d}"
+        self.response_urls[token] = {"user": user_id, "channel": channel_id, "message_ts": message_ts}
+        return f"{base_url}response/{token}"
+
+    def _notify(self, kind: str, payload: dict[str, Any]) -> None:
+        for observer in list(self.observers):
+            observer(kind, payload)
+
+    # ----- HTTP server --------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        url = urlparse(path)
+        params = _parse_params(url.query, body, headers.get("content-type", ""))
+        if url.path.startswith("/response/"):
+            return self._response_url(url.path.rsplit("/", 1)[-1], params)
+        if url.path.startswith("/api/"):
+            return self._api(url.path[len("/api/") :], params, headers.get("authorization", ""))
+        return 404, {"ok": False, "error": "not_found"}, {}
+
+    def _api(self, method: str, params: dict[str, Any], authorization: str) -> Reply:
+        with self.lock:
+            self.calls.append((method, params))
+            limited = self._rate_limits.get(method)
+            if limited and limited[0] > 0:
+                limited[0] -= 1
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited[1])}
+            failing = self._failures.get(method)
+            if failing and failing[0] > 0:
+                failing[0] -= 1
+                return int(failing[1]), {"ok": False, "error": "service_unavailable"}, {}
+        if authorization != f"Bearer {self.token}":
+            return 200, {"ok": False, "error": "invalid_auth" if authorization else "not_authed"}, {}
+        implementation = getattr(self, "api_" + method.replace(".", "_"), None)
+        if implementation is None:
+            return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
+        try:
+            with self.lock:
+                result = implementation(params)
+        except SlackError as exc:
+            return 200, {"ok": False, "error": exc.error}, {}
+        except KeyError as exc:
+            return 200, {"ok": False, "error": "invalid_arguments", "detail": f"missing {exc}"}, {}
+        return 200, {"ok": True, **result}, {}
+
+    def _response_url(self, token: str, params: dict[str, Any]) -> Reply:
+        with self.lock:
+            target = self.response_urls.get(token)
+            if target is None:
+                return 404, {"ok": False, "error": "expired_url"}, {}
+            self.calls.append(("response_url", params))
+            if params.get("replace_original") and target["message_ts"]:
+                self.api_chat_update({"channel": target["channel"], "ts": target["message_ts"], **params})
+            elif params.get("response_type") == "in_channel":
+                self.post(target["channel"], self.bot_user_id, params.get("text", ""), blocks=params.get("blocks"))
+            else:
+                self._ephemeral(target["channel"], target["user"], params)
+        return 200, {"ok": True}, {}
+
+    def _ephemeral(self, channel_id: str, user_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        entry = {
+            "channel": channel_id,
+            "user": user_id,
+            "text": params.get("text", ""),
+            "blocks": params.get("blocks") or [],
+            "ts": self.next_ts(),
+        }
+        self.ephemerals.append(entry)
+        self._notify("ephemeral", entry)
+        return entry
+
+    # ----- Web API methods ----------------------------------------------------------------------
+
+    def _channel(self, ref: str) -> Channel:
+        if ref in self.users:
+            return self._open_conversation([ref])
+        channel = self.channels.get(ref)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _open_conversation(self, users: list[str]) -> Channel:
+        members = {*users, self.bot_user_id}
+        for channel in self.channels.values():
+            if (channel.is_im or channel.is_mpim) and channel.members == members:
+                return channel
+        for user in users:
+            if user not in self.users:
+                raise SlackError("user_not_found")
+        is_im = len(users) == 1
+        channel_id = f"{'D' if is_im else 'G'}{next(self._ids):08d}"
+        name = users[0] if is_im else "mpdm-" + "--".join(sorted(users))
+        channel = Channel(channel_id, name, is_private=True, is_im=is_im, is_mpim=not is_im, members=members)
+        self.channels[channel_id] = channel
+        return channel
+
+    def _page(self, items: list[Any], params: dict[str, Any]) -> tuple[list[Any], dict[str, str]]:
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        page = items[start : start + limit]
+        following = start + limit
+        return page, {"next_cursor": str(following) if following < len(items) else ""}
+
+    def api_auth_test(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://simulated.slack.local/",
+            "team": "Simulated",
+            "team_id": self.team_id,
+            "user": "fulfillbot",
+            "user_id": self.bot_user_id,
+            "bot_id": "B0BOT0001",
+        }
+
+    def api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(params["user"])
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def api_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        page, meta = self._page(list(self.users.values()), params)
+        return {"members": page, "response_metadata": meta}
+
+    def api_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        types = set(str(params.get("types") or "public_channel").split(","))
+        visible = [
+            c.describe(self.bot_user_id)
+            for c in self.channels.values()
+            if not (c.is_im or c.is_mpim)
+            and (
+                ("private_channel" in types and c.is_private and self.bot_user_id in c.members)
+                or ("public_channel" in types and not c.is_private)
+            )
+        ]
+        page, meta = self._page(visible, params)
+        return {"channels": page, "response_metadata": meta}
+
+    def api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": self._channel(params["channel"]).describe(self.bot_user_id)}
+
+    def api_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        if channel.is_private:
+            raise SlackError("method_not_supported_for_channel_type")
+        channel.members.add(self.bot_user_id)
+        return {"channel": channel.describe(self.bot_user_id)}
+
+    def api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        return {"channel": {"id": self._open_conversation(users).id}}
+
+    def api_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        page, meta = self._page(sorted(self._channel(params["channel"]).members), params)
+        return {"members": page, "response_metadata": meta}
+
+    def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        top = [m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"])]
+        page, meta = self._page(top, params)
+        return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
+
+    def api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        ts = params["ts"]
+        thread = [m for m in channel.messages if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            raise SlackError("thread_not_found")
+        page, meta = self._page(thread, params)
+        return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
+
+    def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        if not params.get("text") and not params.get("blocks"):
+            raise SlackError("no_text")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        message = self.post(
+            channel.id,
+            self.bot_user_id,
+            params.get("text", ""),
+            blocks=params.get("blocks"),
+            thread_ts=params.get("thread_ts"),
+        )
+        return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        message = next((m for m in channel.messages if m["ts"] == params["ts"]), None)
+        if message is None:
+            raise SlackError("message_not_found")
+        if message["user"] != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        if "text" in params:
+            message["text"] = params["text"]
+        if "blocks" in params:
+            message["blocks"] = params["blocks"]
+        message["edited"] = {"user": self.bot_user_id, "ts": self.next_ts()}
+        self._notify("update", message)
+        return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+    def api_chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        before = len(channel.messages)
+        channel.messages = [m for m in channel.messages if m["ts"] != params["ts"]]
+        if len(channel.messages) == before:
+            raise SlackError("message_not_found")
+        return {"channel": channel.id, "ts": params["ts"]}
+
+    def api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        if params["user"] not in self.users:
+            raise SlackError("user_not_found")
+        entry = self._ephemeral(channel.id, params["user"], params)
+        return {"message_ts": entry["ts"]}
+
+    def api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        ts = str(params["message_ts"])
+        return {
+            "channel": channel.id,
+            "permalink": f"https://simulated.slack.local/archives/{channel.id}/p{ts.replace('.', '')}",
+        }
+
+    def api_reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.react(self._channel(params["channel"]).id, params["timestamp"], self.bot_user_id, params["name"])
+        return {}
+
+    def api_reactions_remove(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.react(
+            self._channel(params["channel"]).id,
+            params["timestamp"],
+            self.bot_user_id,
+            params["name"],
+            add=False,
+        )
+        return {}
+
+    def api_usergroups_list(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"usergroups": list(self.usergroups.values())}
+
+    def api_usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(params["usergroup"])
+        if group is None:
+            raise SlackError("no_such_subteam")
+        return {"users": group["users"]}
+
+    def _store_view(self, view: dict[str, Any], user: str, view_id: str | None = None) -> dict[str, Any]:
+        if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
+            raise SlackError("invalid_arguments")
+        if view.get("type") == "modal" and len(view.get("blocks", [])) > 100:
+            raise SlackError("invalid_blocks")
+        stored = {
+            **view,
+            "id": view_id or f"V{next(self._ids):08d}",
+            "hash": f"h{next(self._ids)}",
+            "user": user,
+        }
+        self.views[stored["id"]] = stored
+        self._notify("view", stored)
+        return stored
+
+    def _trigger_user(self, params: dict[str, Any]) -> str:
+        user = self.triggers.pop(str(params.get("trigger_id", "")), None)
+        if user is None:
+            raise SlackError("invalid_trigger_id")
+        return user
+
+    def api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"view": self._store_view(params["view"], self._trigger_user(params))}
+
+    def api_views_push(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"view": self._store_view(params["view"], self._trigger_user(params))}
+
+    def api_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = params.get("view_id")
+        if view_id not in self.views:
+            raise SlackError("not_found")
+        if params.get("hash") and params["hash"] != self.views[view_id]["hash"]:
+            raise SlackError("hash_conflict")
+        return {"view": self._store_view(params["view"], self.views[view_id]["user"], view_id)}
+
+    def api_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = params["user_id"]
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        view = params["view"]
+        if len(view.get("blocks", [])) > 100:
+            raise SlackError("invalid_blocks")
+        stored = self._store_view(view, user, self.home_views.get(user, {}).get("id"))
+        self.home_views[user] = stored
+        return {"view": stored}
+
+
+def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
+    if raw and "json" in content_type:
+        params.update(json.loads(raw))
+    elif raw:
+        params.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    for key in ("replace_original", "delete_original"):
+        if isinstance(params.get(key), str):
+            params[key] = params[key].lower() == "true"
+    return params

@@ -1,0 +1,82 @@
+"""The fakes answer the real client libraries as the real services do."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import gitlab
+import pytest
+import requests
+
+from slackbot.testing.fake_gitlab import FakeGitLab
+from slackbot.testing.fake_pagerduty import FakePagerDuty
+
+
+@pytest.fixture
+def fake_gitlab() -> Iterator[FakeGitLab]:
+    server = FakeGitLab().start()
+    server.add_project("gitlab-org/fulfillment-meta")
+    yield server
+    server.stop()
+
+
+def test_python_gitlab_reads_templates_and_writes_issues(fake_gitlab: FakeGitLab) -> None:
+    fake_gitlab.add_issue_template("gitlab-org/fulfillment-meta", "intake", "## Problem\n\n## Impact\n")
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    project = client.projects.get("gitlab-org/fulfillment-meta")
+    template = project.issue_templates.get("intake")
+    assert template.content.startswith("## Problem")
+    issue = project.issues.create({"title": "Blocker", "description": "why", "labels": ["production::blocker"]})
+    assert issue.iid == 1
+    assert issue.web_url.endswith("/gitlab-org/fulfillment-meta/-/issues/1")
+    issue.state_event = "close"
+    issue.save()
+    assert fake_gitlab.issues["gitlab-org/fulfillment-meta"][0]["state"] == "closed"
+    assert fake_gitlab.issues["gitlab-org/fulfillment-meta"][0]["labels"] == ["production::blocker"]
+
+
+def test_python_gitlab_reads_pipelines_jobs_and_notes(fake_gitlab: FakeGitLab) -> None:
+    path = "gitlab-org/fulfillment-meta"
+    pipeline = fake_gitlab.add_pipeline(
+        path, status="failed", jobs=[{"name": "rspec", "status": "failed", "stage": "test"}]
+    )
+    issue = fake_gitlab.add_issue(path, "Work", assignee_usernames=["jameslopez"])
+    fake_gitlab.add_note(path, issue["iid"], "jameslopez", "update", datetime(2026, 11, 20, tzinfo=UTC))
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    project = client.projects.get(path)
+    [listed] = project.pipelines.list(ref="main", get_all=False)
+    assert listed.id == pipeline["id"] and listed.status == "failed"
+    assert [j.name for j in project.pipelines.get(pipeline["id"]).jobs.list(get_all=False)] == ["rspec"]
+    [mine] = client.issues.list(assignee_username="jameslopez", state="opened", get_all=False)
+    assert mine.title == "Work"
+    assert [n.body for n in project.issues.get(issue["iid"]).notes.list(get_all=False)] == ["update"]
+
+
+def test_fake_gitlab_rejects_a_wrong_token(fake_gitlab: FakeGitLab) -> None:
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token="wrong")
+    with pytest.raises(gitlab.exceptions.GitlabAuthenticationError):
+        client.projects.get("gitlab-org/fulfillment-meta")
+
+
+def test_fake_pagerduty_validates_events_v2() -> None:
+    server = FakePagerDuty().start()
+    try:
+        trigger = {
+            "routing_key": server.routing_key,
+            "event_action": "trigger",
+            "dedup_key": "incident-1",
+            "payload": {"summary": "CustomersDot down", "source": "fulfillbot", "severity": "critical"},
+        }
+        accepted = requests.post(server.events_url, json=trigger, timeout=10)
+        assert accepted.status_code == 202
+        assert accepted.json()["dedup_key"] == "incident-1"
+        bad = requests.post(server.events_url, json={"routing_key": "x", "event_action": "acknowledge"}, timeout=10)
+        assert bad.status_code == 400
+        assert bad.json()["errors"] == [
+            "'routing_key' is invalid",
+            "'dedup_key' is required for acknowledge and resolve",
+        ]
+        server.fail_next(429)
+        assert requests.post(server.events_url, json=trigger, timeout=10).status_code == 429
+        assert server.events == [trigger]
+    finally:
+        server.stop()

@@ -1,0 +1,50 @@
+"""``gunicorn slackbot.web:app``: several workers, each with a scheduler, one lease holder."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from slackbot.testing.driver import SlackDriver
+from slackbot.testing.harness import SIGNING_SECRET, TEAM
+from slackbot.testing.slack_sim import SlackSimulator
+from tests.processes import bot_environment, free_port, healthy, wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_gunicorn_serves_the_wsgi_app(sim: SlackSimulator, database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = bot_environment(sim, database_url, port, tmp_path)
+    config = tmp_path / "fulfillbot.toml"
+    config.write_text('[scheduler]\ntick = "1s"\n')
+    env["FULFILLBOT_CONFIG"] = str(config)
+    migrate = subprocess.run([sys.executable, "-m", "slackbot", "migrate"], env=env, capture_output=True, text=True)
+    assert migrate.returncode == 0, migrate.stderr
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "slackbot.web:app", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: healthy(url) or process.poll() is not None, "gunicorn to answer /healthz")
+        assert process.poll() is None
+        wait_for(
+            lambda: requests.get(url + "/healthz", timeout=5).json()["scheduler_lease_holder"] is not None,
+            "a lease holder",
+        )
+        holders = {requests.get(url + "/healthz", timeout=5).json()["scheduler_lease_holder"] for _ in range(10)}
+        assert len(holders) == 1, "every worker sees the same single holder"
+        SlackDriver(sim, url, SIGNING_SECRET).command(TEAM[0].id, "/standup", "help")
+        assert sim.ephemerals_for(TEAM[0].id)[-1]["text"].startswith("*/standup*")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert sim.token not in stderr
+    assert os.path.exists(REPO / "gunicorn.conf.py")
