@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import general
+from handlers import general, questions
 from slackbot.app import BotContext
 
-CAPABILITIES = [general]
+CAPABILITIES = [general, questions]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from slackbot.config import Config, Person
+from slackbot.config import AutoReply, Config, Person, QuestionsSection
+from slackbot.durations import format_duration
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
@@ -79,17 +80,21 @@ class Tour:
 
     def wait(self, delta: timedelta) -> None:
         """Let time pass: the clock moves and the scheduler ticks, as in production."""
-        self.narrate(f"{_describe_wait(delta)} pass")
+        self.narrate(f"{format_duration(delta)} later")
         self.harness.advance(delta)
 
 
-def _describe_wait(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} hours" if minutes % 60 == 0 and minutes >= 120 else f"{minutes} minutes"
-
-
 def demo_config() -> Config:
-    return Config(timezone="Europe/Madrid", people=[Person(slack=p.id, timezone=p.tz) for p in TEAM])
+    licensing = AutoReply(
+        keywords=["license", "subscription", "trial", "grace period"],
+        reply="For licensing, subscription, trial or grace-period requests involving a customer, please fill out "
+        "the internal request form. General questions: #support_licensing-subscription.",
+    )
+    return Config(
+        timezone="Europe/Madrid",
+        people=[Person(slack=p.id, timezone=p.tz) for p in TEAM],
+        questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
+    )
 
 
 def help_scene(tour: Tour) -> None:

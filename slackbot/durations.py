@@ -20,7 +20,7 @@ def parse_duration(text: str) -> timedelta:
 
 def format_duration(delta: timedelta) -> str:
     """Short human form with the two largest units: "3d 4h", "2h 5m", "45s"."""
-    seconds = max(0, int(delta.total_seconds()))
+    seconds = max(0, round(delta.total_seconds()))
     if seconds < 60:
         return f"{seconds}s"
     pieces: list[str] = []

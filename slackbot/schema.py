@@ -1,7 +1,8 @@
 """The complete metadata: every module with models is imported here, for migrations and their test."""
 
+from handlers.questions import models as question_models
 from slackbot import models
 from slackbot.db import Base
 
-MODEL_MODULES = [models]
+MODEL_MODULES = [models, question_models]
 metadata = Base.metadata

@@ -11,6 +11,10 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "=== Asking the bot for help ===" in text
     assert "#s_fulfillment (only james sees) */fulfillment*" in text
     assert "#s_fulfillment_engineering   ↳ fulfillbot: Hi! I'm fulfillbot." in text
+    assert "=== A question in #s_fulfillment, tracked until it gets a ✅ ===" in text
+    assert "This question has had no reply for 2h" in text
+    assert "DM with sam fulfillbot: Your question in" in text
+    assert "#s_fulfillment sam reacts with :white_check_mark:" in text
     assert text.rstrip().endswith("Demo finished.")
 
 

@@ -1,0 +1,98 @@
+"""How fast open questions are listed with 100,000 tracked questions.
+
+Run by hand: ``.venv/bin/python bench/bench_open_questions.py [DATABASE_URL]`` (default: a
+temporary SQLite file; a PostgreSQL URL gets a throwaway schema). Prints the median and worst of
+repeated runs of the query behind ``/fulfillment questions`` (count and first page), of
+``/fulfillment stats 4``, and of the whole slash command end to end (signed request in, ephemeral
+answer at the simulated Slack).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+
+from handlers.questions import service
+from handlers.questions.models import Question
+from slackbot.testing.databases import scratch_schema
+from slackbot.testing.harness import TEAM, Harness
+
+TOTAL = 100_000
+OPEN_EVERY = 20  # 5,000 open questions
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+RUNS = 30
+
+
+def rows() -> list[dict[str, object]]:
+    start = NOW - timedelta(days=730)
+    step = (NOW - start) / TOTAL
+    result = []
+    for i in range(TOTAL):
+        created = start + i * step
+        is_open = i % OPEN_EVERY == 0
+        result.append(
+            {
+                "channel_id": "C00000001",
+                "ts": f"{created.timestamp():.6f}",
+                "asker_id": f"U{i % 400:08d}",
+                "preview": f"Question number {i} about subscriptions and licenses",
+                "permalink": f"https://example.slack.com/archives/C00000001/p{i}",
+                "created_at": created,
+                "first_reply_at": None if i % 3 == 0 else created + timedelta(minutes=20 + i % 90),
+                "first_reply_by": None if i % 3 == 0 else "U0JAMES01",
+                "closed_at": None if is_open else created + timedelta(hours=2 + i % 30),
+                "closed_by": None if is_open else "U0ASKER01",
+            }
+        )
+    return result
+
+
+def timed(what: str, action: Callable[[], object]) -> None:
+    durations = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        action()
+        durations.append((time.perf_counter() - started) * 1000)
+    print(f"{what:<55} median {statistics.median(durations):7.2f} ms   max {max(durations):7.2f} ms")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{folder}/bench.db"
+        if url.startswith("postgres"):
+            url = stack.enter_context(scratch_schema(url, "bench"))
+        with Harness(url, start=NOW) as harness:
+            db = harness.bot.ctx.db
+            started = time.perf_counter()
+            with db.transaction() as session:
+                session.execute(insert(Question), rows())
+            print(f"{db.engine.dialect.name}: inserted {TOTAL:,} questions in {time.perf_counter() - started:.1f} s")
+
+            def first_page() -> None:
+                with db.transaction() as session:
+                    found, total = service.open_questions(session, 20)
+                    assert total == TOTAL // OPEN_EVERY and len(found) == 20
+
+            def stats() -> None:
+                with db.transaction() as session:
+                    service.weekly_stats(session, NOW, 4, ZoneInfo("UTC"))
+
+            def command() -> None:
+                harness.driver.command(TEAM[0].id, "/fulfillment", "questions", channel="s_fulfillment")
+
+            timed("open questions: count + first page of 20 (query)", first_page)
+            timed("weekly stats, 4 weeks (query + computation)", stats)
+            timed("/fulfillment questions end to end (HTTP in, answer out)", command)
+            assert "*5000 open questions*" in harness.sim.ephemerals_for(TEAM[0].id)[-1]["text"]
+
+
+if __name__ == "__main__":
+    main()

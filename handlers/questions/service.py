@@ -1,0 +1,300 @@
+"""Question tracking as plain functions of data and a session: no Slack in here."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.orm import Session
+
+from handlers.questions.models import AnswerReaction, Question, QuestionReply
+from slackbot.config import AutoReply, QuestionsSection
+
+PREVIEW_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A human message in the questions channel, as its event describes it."""
+
+    channel_id: str
+    ts: str
+    user_id: str
+    text: str
+    thread_ts: str | None
+    at: datetime
+
+    @property
+    def is_reply(self) -> bool:
+        return self.thread_ts is not None and self.thread_ts != self.ts
+
+
+def preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
+
+
+def find(session: Session, channel_id: str, ts: str, lock: bool = False) -> Question | None:
+    query = select(Question).where(Question.channel_id == channel_id, Question.ts == ts)
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def track(session: Session, posted: Posted, permalink: str, settings: QuestionsSection) -> Question | None:
+    """Start tracking a top-level message; picks up replies and ✅ that arrived before it."""
+    if find(session, posted.channel_id, posted.ts) is not None:
+        return None
+    question = Question(
+        channel_id=posted.channel_id,
+        ts=posted.ts,
+        asker_id=posted.user_id,
+        preview=preview(posted.text),
+        permalink=permalink,
+        created_at=posted.at,
+    )
+    session.add(question)
+    early_reply = session.scalar(
+        select(QuestionReply)
+        .where(
+            QuestionReply.channel_id == posted.channel_id,
+            QuestionReply.thread_ts == posted.ts,
+            QuestionReply.user_id != posted.user_id,
+        )
+        .order_by(QuestionReply.created_at)
+        .limit(1)
+    )
+    if early_reply is not None:
+        question.first_reply_at, question.first_reply_by = early_reply.created_at, early_reply.user_id
+    refresh_closed(session, question, settings)
+    return question
+
+
+def record_reply(session: Session, posted: Posted) -> Question | None:
+    """Store a thread reply; returns the question when this is its first reply from someone else."""
+    assert posted.thread_ts is not None
+    if session.get(QuestionReply, (posted.channel_id, posted.ts)) is None:
+        session.add(
+            QuestionReply(
+                channel_id=posted.channel_id,
+                ts=posted.ts,
+                thread_ts=posted.thread_ts,
+                user_id=posted.user_id,
+                created_at=posted.at,
+            )
+        )
+    question = find(session, posted.channel_id, posted.thread_ts, lock=True)
+    if question is None or question.asker_id == posted.user_id:
+        return None
+    if question.first_reply_at is None or posted.at < question.first_reply_at:
+        question.first_reply_at, question.first_reply_by = posted.at, posted.user_id
+        return question
+    return None
+
+
+def edit(session: Session, channel_id: str, ts: str, text: str) -> None:
+    question = find(session, channel_id, ts)
+    if question is not None:
+        question.preview = preview(text)
+
+
+def forget(session: Session, channel_id: str, ts: str) -> bool:
+    """A deleted message stops being tracked, with its replies and reactions."""
+    question = find(session, channel_id, ts)
+    session.execute(
+        delete(AnswerReaction).where(AnswerReaction.channel_id == channel_id, AnswerReaction.message_ts == ts)
+    )
+    session.execute(delete(QuestionReply).where(QuestionReply.channel_id == channel_id, QuestionReply.thread_ts == ts))
+    if question is None:
+        session.execute(delete(QuestionReply).where(QuestionReply.channel_id == channel_id, QuestionReply.ts == ts))
+        return False
+    session.delete(question)
+    return True
+
+
+@dataclass(frozen=True)
+class Reaction:
+    channel_id: str
+    message_ts: str
+    user_id: str
+    emoji: str
+    at: datetime
+    added: bool
+
+
+def react(session: Session, reaction: Reaction, settings: QuestionsSection) -> Question | None:
+    """Record an answered-emoji reaction (or its removal) and re-derive the question's state."""
+    if reaction.emoji not in settings.answered_emojis:
+        return None
+    key = (reaction.channel_id, reaction.message_ts, reaction.user_id, reaction.emoji)
+    existing = session.get(AnswerReaction, key)
+    if reaction.added and existing is None:
+        session.add(
+            AnswerReaction(
+                channel_id=reaction.channel_id,
+                message_ts=reaction.message_ts,
+                user_id=reaction.user_id,
+                emoji=reaction.emoji,
+                reacted_at=reaction.at,
+            )
+        )
+    elif not reaction.added and existing is not None:
+        session.delete(existing)
+    session.flush()
+    question = find(session, reaction.channel_id, reaction.message_ts, lock=True)
+    if question is not None:
+        refresh_closed(session, question, settings)
+    return question
+
+
+def refresh_closed(session: Session, question: Question, settings: QuestionsSection) -> None:
+    """Closed while a qualifying ✅ is on it: the earliest one says who closed it and when."""
+    session.flush()
+    query = select(AnswerReaction).where(
+        AnswerReaction.channel_id == question.channel_id, AnswerReaction.message_ts == question.ts
+    )
+    if settings.closed_by == "asker":
+        query = query.where(AnswerReaction.user_id == question.asker_id)
+    closing = session.scalar(query.order_by(AnswerReaction.reacted_at).limit(1))
+    if closing is None:
+        question.closed_at, question.closed_by = None, None
+    else:
+        question.closed_at, question.closed_by = closing.reacted_at, closing.user_id
+
+
+def matching_autoreplies(text: str, rules: Sequence[AutoReply]) -> list[str]:
+    """Replies of the rules with a keyword in the text: whole words, any case, any spacing."""
+    replies = []
+    for rule in rules:
+        for keyword in rule.keywords:
+            pattern = r"\b" + r"\s+".join(re.escape(word) for word in keyword.split()) + r"\b"
+            if re.search(pattern, text, re.IGNORECASE):
+                replies.append(rule.reply)
+                break
+    return replies
+
+
+def _open_ids(session: Session, *conditions: ColumnElement[bool]) -> list[int]:
+    query = select(Question.id).where(Question.closed_at.is_(None), *conditions).order_by(Question.created_at)
+    return list(session.scalars(query))
+
+
+def due_for_nudge(session: Session, now: datetime, after: timedelta) -> list[int]:
+    return _open_ids(
+        session,
+        Question.first_reply_at.is_(None),
+        Question.nudged_at.is_(None),
+        Question.created_at <= now - after,
+    )
+
+
+def due_for_asker_reminder(session: Session, now: datetime, after: timedelta) -> list[int]:
+    return _open_ids(
+        session,
+        Question.first_reply_at.is_not(None),
+        Question.asker_reminded_at.is_(None),
+        Question.first_reply_at <= now - after,
+    )
+
+
+def lock(session: Session, question_id: int) -> Question | None:
+    """The question's row, locked: a ✅ or reply arriving meanwhile waits, then sees our update."""
+    return session.scalar(select(Question).where(Question.id == question_id).with_for_update())
+
+
+def needs_nudge(question: Question, now: datetime, after: timedelta) -> bool:
+    return (
+        question.is_open
+        and question.first_reply_at is None
+        and question.nudged_at is None
+        and question.created_at <= now - after
+    )
+
+
+def needs_asker_reminder(question: Question, now: datetime, after: timedelta) -> bool:
+    return (
+        question.is_open
+        and question.first_reply_at is not None
+        and question.asker_reminded_at is None
+        and question.first_reply_at <= now - after
+    )
+
+
+def open_questions(session: Session, limit: int, offset: int = 0) -> tuple[list[Question], int]:
+    """Open questions oldest first, one page of them, and how many there are."""
+    total = session.scalar(select(func.count()).select_from(Question).where(Question.closed_at.is_(None))) or 0
+    page = session.scalars(
+        select(Question).where(Question.closed_at.is_(None)).order_by(Question.created_at).limit(limit).offset(offset)
+    )
+    return list(page), total
+
+
+@dataclass(frozen=True)
+class WeekStats:
+    week_start: date
+    asked: int
+    closed: int
+    still_open: int
+    first_reply_median: timedelta | None
+    first_reply_p90: timedelta | None
+    closed_median: timedelta | None
+    closed_p90: timedelta | None
+
+
+def week_start(moment: datetime, zone: ZoneInfo) -> date:
+    local = moment.astimezone(zone).date()
+    return local - timedelta(days=local.weekday())
+
+
+def percentile(values: Sequence[timedelta], fraction: float) -> timedelta | None:
+    """Nearest-rank percentile: the smallest value with at least ``fraction`` of values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def median(values: Sequence[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+
+
+def weekly_stats(session: Session, now: datetime, weeks: int, zone: ZoneInfo) -> list[WeekStats]:
+    """Per week (Monday to Sunday, team timezone) of asking, newest first: figures for the questions
+    asked that week, whatever week they were answered in."""
+    current = week_start(now, zone)
+    first = current - timedelta(weeks=weeks - 1)
+    since = datetime.combine(first, datetime.min.time(), zone)
+    rows = session.execute(
+        select(Question.created_at, Question.first_reply_at, Question.closed_at).where(Question.created_at >= since)
+    ).all()
+    buckets: dict[date, list[tuple[datetime, datetime | None, datetime | None]]] = {
+        current - timedelta(weeks=i): [] for i in range(weeks)
+    }
+    for created, replied, closed in rows:
+        buckets.setdefault(week_start(created, zone), []).append((created, replied, closed))
+    result = []
+    for start in sorted(buckets, reverse=True):
+        asked = buckets[start]
+        to_reply = [replied - created for created, replied, _ in asked if replied is not None]
+        to_close = [closed - created for created, _, closed in asked if closed is not None]
+        result.append(
+            WeekStats(
+                week_start=start,
+                asked=len(asked),
+                closed=len(to_close),
+                still_open=len(asked) - len(to_close),
+                first_reply_median=median(to_reply),
+                first_reply_p90=percentile(to_reply, 0.9),
+                closed_median=median(to_close),
+                closed_p90=percentile(to_close, 0.9),
+            )
+        )
+    return result
