@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import general, questions
+from handlers import general, questions, standups
 from slackbot.app import BotContext
 
-CAPABILITIES = [general, questions]
+CAPABILITIES = [general, standups, questions]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

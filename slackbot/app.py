@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -63,6 +63,16 @@ class BotContext:
                 log.info("skipped %s: already processed", key)
                 return None
             return effect(session)
+
+    def each(self, items: Iterable[T], step: Callable[[Session, T], object], what: str) -> None:
+        """Do ``step`` for each item in a transaction of its own; a failure is logged and the item,
+        still due in the database, is tried again on the next tick."""
+        for item in items:
+            try:
+                with self.db.transaction() as session:
+                    step(session, item)
+            except Exception:
+                log.exception("%s for %s failed; it stays due for the next tick", what, item)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from slackbot.durations import format_duration
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
-DEMO_START = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+DEMO_START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Madrid
 
 
 class ConversationPrinter:
@@ -92,7 +92,7 @@ def demo_config() -> Config:
     )
     return Config(
         timezone="Europe/Madrid",
-        people=[Person(slack=p.id, timezone=p.tz) for p in TEAM],
+        people=[Person(slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly")) for p in TEAM],
         questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
     )
 

@@ -26,3 +26,14 @@ class SchedulerLease(Base):
     holder: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]
     acquired_at: Mapped[datetime]
+
+
+class SlackProfile(Base):
+    """What the bot last read of a Slack user's profile; the timezone is what it is kept for."""
+
+    __tablename__ = "slack_profiles"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    tz: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]

@@ -1,8 +1,9 @@
 """The complete metadata: every module with models is imported here, for migrations and their test."""
 
 from handlers.questions import models as question_models
+from handlers.standups import models as standup_models
 from slackbot import models
 from slackbot.db import Base
 
-MODEL_MODULES = [models, question_models]
+MODEL_MODULES = [models, question_models, standup_models]
 metadata = Base.metadata

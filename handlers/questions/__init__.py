@@ -127,15 +127,14 @@ class Questions:
         self._each(due, lambda q: service.needs_asker_reminder(q, now, after), remind)
 
     def _each(self, ids: list[int], still_due: Callable[[Question], bool], act: Callable[[Question], None]) -> None:
-        """Act on each question under its row lock if it is still due; one failure does not stop the rest."""
-        for question_id in ids:
-            try:
-                with self.ctx.db.transaction() as session:
-                    question = service.lock(session, question_id)
-                    if question is not None and still_due(question):
-                        act(question)
-            except Exception:
-                log.exception("question %s: could not send its reminder; it stays due for the next tick", question_id)
+        """Act on each question under its row lock if it is still due (a ✅ may have come meanwhile)."""
+
+        def step(session: Session, question_id: int) -> None:
+            question = service.lock(session, question_id)
+            if question is not None and still_due(question):
+                act(question)
+
+        self.ctx.each(ids, step, "question reminder")
 
     def post_digest(self, now: datetime) -> None:
         monday = service.week_start(now, self.zone)

@@ -136,7 +136,7 @@ class SlackSimulator(LoopbackServer):
     def messages(self, channel: str, include_replies: bool = False) -> list[dict[str, Any]]:
         with self.lock:
             found = self.channels[self.channel_id(channel)].messages
-            return [m for m in found if include_replies or m.get("thread_ts") in (None, m["ts"])]
+            return [m for m in found if include_replies or _in_channel_view(m)]
 
     def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -396,7 +396,7 @@ class SlackSimulator(LoopbackServer):
 
     def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
-        top = [m for m in reversed(channel.messages) if m.get("thread_ts") in (None, m["ts"])]
+        top = [m for m in reversed(channel.messages) if _in_channel_view(m)]
         page, meta = self._page(top, params)
         return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
@@ -421,6 +421,7 @@ class SlackSimulator(LoopbackServer):
             params.get("text", ""),
             blocks=params.get("blocks"),
             thread_ts=params.get("thread_ts"),
+            subtype="thread_broadcast" if params.get("thread_ts") and _true(params.get("reply_broadcast")) else None,
         )
         return {"channel": channel.id, "ts": message["ts"], "message": message}
 
@@ -532,6 +533,15 @@ class SlackSimulator(LoopbackServer):
         return {"view": stored}
 
 
+def _in_channel_view(message: dict[str, Any]) -> bool:
+    """Top-level messages, and thread replies also sent to the channel."""
+    return message.get("thread_ts") in (None, message["ts"]) or message.get("subtype") == "thread_broadcast"
+
+
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1")
+
+
 def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
     params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query).items()}
     if raw and "json" in content_type:
@@ -543,6 +553,6 @@ def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(params[key])
     for key in ("replace_original", "delete_original"):
-        if isinstance(params.get(key), str):
-            params[key] = params[key].lower() == "true"
+        if key in params:
+            params[key] = _true(params[key])
     return params

@@ -11,6 +11,9 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "=== Asking the bot for help ===" in text
     assert "#s_fulfillment (only james sees) */fulfillment*" in text
     assert "#s_fulfillment_engineering   ↳ fulfillbot: Hi! I'm fulfillbot." in text
+    assert "DM with vitaly fulfillbot: Reminder: your standup for Monday 23 November is still open." in text
+    assert "#s_fulfillment_daily (message updated) *<@U0JAMES01>*  :no_entry: *blocked*" in text
+    assert "Standup summary for Monday 23 November" in text
     assert "=== A question in #s_fulfillment, tracked until it gets a ✅ ===" in text
     assert "This question has had no reply for 2h" in text
     assert "DM with sam fulfillbot: Your question in" in text

@@ -1,0 +1,135 @@
+"""What standups look like in Slack: the prompt, the modal, the posted answers, the summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from handlers.standups.models import StandupEntry
+from handlers.standups.schedule import Participation
+
+WRITE_ACTION = "standup_write"
+MODAL_CALLBACK = "standup_submit"
+BLOCKED_BLOCK = "blocked"
+BLOCKED_VALUE = "blocked"
+
+
+def day_title(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def write_button(day: date) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": f"standup_{day.isoformat()}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": WRITE_ACTION,
+                "value": day.isoformat(),
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Write standup"},
+            }
+        ],
+    }
+
+
+def prompt(day: date, reminder: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    text = (
+        f"Reminder: your standup for {day_title(day)} is still open."
+        if reminder
+        else f"Good morning! Time for your standup for {day_title(day)}."
+    )
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, write_button(day)]
+
+
+def modal(day: date, questions: list[str], current: StandupEntry | None) -> dict[str, Any]:
+    answers = list(current.answers) if current is not None else []
+    blocks: list[dict[str, Any]] = []
+    for index, question in enumerate(questions):
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "answer", "multiline": True}
+        if index < len(answers) and answers[index]:
+            element["initial_value"] = answers[index]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"q{index}",
+                "optional": True,
+                "label": {"type": "plain_text", "text": question[:2000]},
+                "element": element,
+            }
+        )
+    option = {"text": {"type": "plain_text", "text": "I'm blocked"}, "value": BLOCKED_VALUE}
+    checkbox: dict[str, Any] = {"type": "checkboxes", "action_id": "marker", "options": [option]}
+    if current is not None and current.blocked:
+        checkbox["initial_options"] = [option]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BLOCKED_BLOCK,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Blocked?"},
+            "element": checkbox,
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "private_metadata": json.dumps({"day": day.isoformat()}),
+        "title": {"type": "plain_text", "text": "Standup"},
+        "submit": {"type": "plain_text", "text": "Post"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def posted_answers(user_id: str, questions: list[str], answers: list[str], blocked: bool) -> str:
+    lines = [f"*<@{user_id}>*" + ("  :no_entry: *blocked*" if blocked else "")]
+    for question, answer in zip(questions, answers, strict=False):
+        if answer.strip():
+            lines.append(f"*{question}*\n{answer.strip()}")
+    return "\n".join(lines)
+
+
+def parent(day: date) -> str:
+    return f":sunrise: Standup for {day_title(day)}. Answers go in this thread."
+
+
+def blocker_text(questions: list[str], entry: StandupEntry) -> str:
+    """What to quote for a blocked person: the last question's answer, which asks about blockers."""
+    answers = list(entry.answers)
+    detail = answers[len(questions) - 1].strip() if len(answers) >= len(questions) else ""
+    return detail or "(no details given)"
+
+
+def mentions(user_ids: list[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids) if user_ids else "nobody"
+
+
+def summary(day: date, answered: list[str], away: list[str], missed: list[str], blockers: list[tuple[str, str]]) -> str:
+    lines = [
+        f":clipboard: *Standup summary for {day_title(day)}*",
+        f"Answered ({len(answered)}): {mentions(answered)}",
+        f"Away ({len(away)}): {mentions(away)}",
+        f"Missed ({len(missed)}): {mentions(missed)}",
+    ]
+    if blockers:
+        lines.append(f":no_entry: *Blockers ({len(blockers)})*")
+        for user_id, text in blockers:
+            quoted = "\n".join(f"> {line}" for line in text.splitlines() or [""])
+            lines.append(f"{quoted}\n— <@{user_id}>")
+    return "\n".join(lines)
+
+
+def stats(weeks: int, rows: list[Participation]) -> str:
+    if not rows:
+        return "Nobody takes part in standups yet."
+    lines = [f"*Standup participation, last {weeks} week{'s' if weeks != 1 else ''}*"]
+    for row in sorted(rows, key=lambda r: (-(r.rate or 0), r.user_id)):
+        rate = "n/a" if row.rate is None else f"{row.rate:.0%}"
+        lines.append(
+            f"• <@{row.user_id}>: {rate} ({row.answered} answered, {row.missed} missed, {row.away} away); "
+            f"streak {row.streak}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Standup state in the database: plain functions of a session and data, no Slack."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers.standups.models import StandupAway, StandupDay, StandupEntry
+from handlers.standups.schedule import AwayRanges
+
+
+def away_ranges(session: Session, user_ids: Iterable[str]) -> dict[str, AwayRanges]:
+    ranges: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    for row in session.scalars(select(StandupAway).where(StandupAway.user_id.in_(list(user_ids)))):
+        ranges[row.user_id].append((row.first, row.last))
+    return dict(ranges)
+
+
+def prompted(session: Session, days: Iterable[date]) -> set[tuple[str, date]]:
+    """(person, day) pairs that need no prompt: prompted, answered or skipped already."""
+    rows = session.execute(
+        select(StandupEntry.user_id, StandupEntry.day).where(StandupEntry.day.in_(sorted(set(days))))
+    )
+    return {(user_id, day) for user_id, day in rows}
+
+
+def claim_entry(session: Session, user_id: str, day: date) -> StandupEntry | None:
+    """Create the person's entry for the day; None if it exists (prompted, answered or skipped)."""
+    try:
+        with session.begin_nested():
+            entry = StandupEntry(user_id=user_id, day=day, answers=[], blocked=False)
+            session.add(entry)
+    except IntegrityError:
+        return None
+    return entry
+
+
+def entry(session: Session, user_id: str, day: date, lock: bool = False) -> StandupEntry:
+    """The person's entry for the day, created empty if there is none yet."""
+    query = select(StandupEntry).where(StandupEntry.user_id == user_id, StandupEntry.day == day)
+    found = session.scalar(query.with_for_update() if lock else query)
+    return found or claim_entry(session, user_id, day) or entry(session, user_id, day, lock)
+
+
+def day_row(session: Session, day: date, channel_id: str) -> StandupDay:
+    """The day's row, locked, so that its parent message and summary are posted once."""
+    query = select(StandupDay).where(StandupDay.day == day).with_for_update()
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            session.add(StandupDay(day=day, channel_id=channel_id))
+    except IntegrityError:
+        pass
+    return session.scalars(query).one()
+
+
+def due_reminders(session: Session, days: Iterable[date]) -> list[StandupEntry]:
+    return list(
+        session.scalars(
+            select(StandupEntry).where(
+                StandupEntry.day.in_(sorted(set(days))),
+                StandupEntry.prompted_at.is_not(None),
+                StandupEntry.answered_at.is_(None),
+                StandupEntry.skipped_at.is_(None),
+                StandupEntry.reminded_at.is_(None),
+            )
+        )
+    )
+
+
+def entries_for(session: Session, day: date) -> list[StandupEntry]:
+    return list(session.scalars(select(StandupEntry).where(StandupEntry.day == day).order_by(StandupEntry.answered_at)))
+
+
+def history(session: Session, user_ids: Iterable[str], since: date) -> list[StandupEntry]:
+    return list(
+        session.scalars(select(StandupEntry).where(StandupEntry.user_id.in_(list(user_ids)), StandupEntry.day >= since))
+    )
+
+
+def set_away(session: Session, user_id: str, first: date, last: date) -> None:
+    session.add(StandupAway(user_id=user_id, first=first, last=last))
+
+
+def clear_away(session: Session, user_id: str, today: date) -> int:
+    """Drop the person's away ranges that have not ended; past ones stay for the stats."""
+    result = session.execute(
+        delete(StandupAway).where(StandupAway.user_id == user_id, StandupAway.last >= today).returning(StandupAway.id)
+    )
+    return len(result.all())
+
+
+def record_answers(
+    session: Session, user_id: str, day: date, answers: list[str], blocked: bool, now: datetime
+) -> StandupEntry:
+    found = entry(session, user_id, day, lock=True)
+    found.answers = answers
+    found.blocked = blocked
+    found.answered_at = found.answered_at or now
+    found.skipped_at = None
+    return found
