@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import general, questions, standups
+from handlers import general, questions, standups, status
 from slackbot.app import BotContext
 
-CAPABILITIES = [general, standups, questions]
+CAPABILITIES = [general, standups, questions, status]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import gitlab
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,8 +26,10 @@ from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
 from slackbot.db import Database
 from slackbot.executor import TrackingExecutor
+from slackbot.gitlab_client import make_gitlab
 from slackbot.metrics import Metrics
 from slackbot.scheduler import Scheduler
+from slackbot.signals import Signals
 from slackbot.slack_client import make_web_client
 from slackbot.webhooks import GitLabWebhooks
 
@@ -50,6 +53,8 @@ class BotContext:
     webhooks: GitLabWebhooks
     channels: dict[str, str]
     bot_user_id: str
+    gitlab: gitlab.Gitlab | None
+    signals: Signals
 
     def channel(self, key_or_id: str) -> str:
         """The ID of a channel key from ``[channels]``; IDs pass through."""
@@ -125,6 +130,8 @@ def build_bot(
         webhooks=GitLabWebhooks(settings.gitlab_webhook_secret),
         channels=channels,
         bot_user_id=bot_user_id,
+        gitlab=make_gitlab(settings),
+        signals=Signals(),
     )
     executor = TrackingExecutor()
     bolt = App(

@@ -397,6 +397,7 @@ class Settings:
     gitlab_webhook_secret: str = field(default="", repr=False)
     pagerduty_routing_key: str = field(default="", repr=False)
     pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    ca_bundle: str = ""
     port: int = 3000
     log_level: str = "INFO"
 
@@ -418,6 +419,7 @@ class Settings:
             gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET", ""),
             pagerduty_routing_key=env.get("PAGERDUTY_ROUTING_KEY", ""),
             pagerduty_events_url=env.get("PAGERDUTY_EVENTS_URL", cls.pagerduty_events_url),
+            ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE", ""),
             port=int(port_text),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
         )

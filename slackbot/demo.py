@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from slackbot.config import AutoReply, Config, Person, QuestionsSection
+from slackbot.config import AutoReply, Config, Person, Probe, QuestionsSection, StatusSection
 from slackbot.durations import format_duration
+from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
+DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 DEMO_START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Madrid
 
 
@@ -66,9 +68,10 @@ class ConversationPrinter:
 
 
 class Tour:
-    def __init__(self, harness: Harness, out: TextIO):
+    def __init__(self, harness: Harness, out: TextIO, endpoint: FlippableEndpoint):
         self.harness = harness
         self.out = out
+        self.endpoint = endpoint
         self.driver = harness.driver
         self.sim = harness.sim
 
@@ -84,7 +87,7 @@ class Tour:
         self.harness.advance(delta)
 
 
-def demo_config() -> Config:
+def demo_config(probe_url: str) -> Config:
     licensing = AutoReply(
         keywords=["license", "subscription", "trial", "grace period"],
         reply="For licensing, subscription, trial or grace-period requests involving a customer, please fill out "
@@ -94,6 +97,9 @@ def demo_config() -> Config:
         timezone="Europe/Madrid",
         people=[Person(slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly")) for p in TEAM],
         questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
+        status=StatusSection(
+            probes=[Probe(name="CustomersDot production", url=probe_url, timeout=timedelta(seconds=2))]
+        ),
     )
 
 
@@ -113,14 +119,23 @@ def run_demo(out: TextIO) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     scenes: list[Scene] = [help_scene]
     scenes += [c.demo_scene for c in CAPABILITIES if hasattr(c, "demo_scene")]
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        Harness(f"sqlite:///{folder}/demo.db", demo_config(), DEMO_START) as harness,
-    ):
-        print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
-        harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
-        tour = Tour(harness, out)
-        for scene in scenes:
-            scene(tour)
-        print("\nDemo finished.", file=out)
+    endpoint = FlippableEndpoint().start()
+    try:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            Harness(
+                f"sqlite:///{folder}/demo.db",
+                demo_config(endpoint.url),
+                DEMO_START,
+                gitlab_webhook_secret=DEMO_WEBHOOK_SECRET,
+            ) as harness,
+        ):
+            print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
+            harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
+            tour = Tour(harness, out, endpoint)
+            for scene in scenes:
+                scene(tour)
+    finally:
+        endpoint.stop()
+    print("\nDemo finished.", file=out)
     return 0

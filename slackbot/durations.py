@@ -19,14 +19,12 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(delta: timedelta) -> str:
-    """Short human form with the two largest units: "3d 4h", "2h 5m", "45s"."""
+    """Short human form with the two largest units: "3d 4h", "2h 5m", "12m 30s", "45s"."""
     seconds = max(0, round(delta.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
     pieces: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         amount, seconds = divmod(seconds, size)
         if amount or pieces:
             pieces.append(f"{amount}{unit}")
-    significant = [p for p in pieces if not p.startswith("0")] or pieces
-    return " ".join(significant[:2])
+    significant = [p for p in pieces[:2] if not p.startswith("0")]
+    return " ".join(significant) or "0s"

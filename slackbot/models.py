@@ -37,3 +37,13 @@ class SlackProfile(Base):
     name: Mapped[str] = mapped_column(String(255))
     tz: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
+
+
+class PeriodicMark(Base):
+    """When a periodic job (a poller, a weekly reminder) is next due; kept so a restart neither
+    skips nor repeats it."""
+
+    __tablename__ = "periodic_marks"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_at: Mapped[datetime]

@@ -2,8 +2,9 @@
 
 from handlers.questions import models as question_models
 from handlers.standups import models as standup_models
+from handlers.status import models as status_models
 from slackbot import models
 from slackbot.db import Base
 
-MODEL_MODULES = [models, question_models, standup_models]
+MODEL_MODULES = [models, question_models, standup_models, status_models]
 metadata = Base.metadata

@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -26,6 +27,7 @@ class FakeGitLab(LoopbackServer):
         self.pipelines: dict[str, list[dict[str, Any]]] = {}
         self.jobs: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.schedules: dict[str, list[dict[str, Any]]] = {}
+        self.commits: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
         self._ids = itertools.count(1000)
@@ -65,9 +67,13 @@ class FakeGitLab(LoopbackServer):
                 }
             )
 
-    def add_pipeline(self, project: str, jobs: list[dict[str, Any]] = (), **fields: Any) -> dict[str, Any]:  # type: ignore[assignment]
+    def add_pipeline(
+        self, project: str, jobs: Sequence[dict[str, Any]] = (), commit: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """A pipeline, newest first in listings; ``jobs`` may repeat a name with ``retried: True``."""
         with self.lock:
             pipeline_id = next(self._ids)
+            sha = f"{pipeline_id:040x}"
             pipeline = {
                 "id": pipeline_id,
                 "iid": pipeline_id,
@@ -75,12 +81,20 @@ class FakeGitLab(LoopbackServer):
                 "status": "success",
                 "source": "push",
                 "ref": "main",
-                "sha": "0" * 40,
+                "sha": sha,
+                "duration": 600,
                 "web_url": f"{self.projects[project]['web_url']}/-/pipelines/{pipeline_id}",
                 **fields,
             }
             self.pipelines[project].insert(0, pipeline)
-            self.jobs[(project, pipeline_id)] = [{"id": next(self._ids), **job} for job in jobs]
+            self.jobs[(project, pipeline_id)] = [{"id": next(self._ids), "allow_failure": False, **job} for job in jobs]
+            self.commits[(project, pipeline["sha"])] = {
+                "id": pipeline["sha"],
+                "title": "Update the invoice rounding",
+                "author_name": "Jane Doe",
+                "web_url": f"{self.projects[project]['web_url']}/-/commit/{pipeline['sha']}",
+                **(commit or {}),
+            }
             return pipeline
 
     def fail_next(self, *statuses: int) -> None:
@@ -192,9 +206,12 @@ class FakeGitLab(LoopbackServer):
 
     def list_jobs(self, ref: str, pipeline_id: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         jobs = self.jobs[(self._project(ref), int(pipeline_id))]
-        if query.get("include_retried") != "true":
+        if str(query.get("include_retried", "")).lower() != "true":
             jobs = [j for j in jobs if not j.get("retried")]
         return 200, jobs, {}
+
+    def get_commit(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self.commits[(self._project(ref), sha)], {}
 
     def list_schedules(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.schedules[self._project(ref)], {}
@@ -215,6 +232,7 @@ ROUTES = [
     (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
     (PROJECT + r"/pipeline_schedules", "GET", "list_schedules"),
+    (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
 ]
 
 

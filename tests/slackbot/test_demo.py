@@ -18,6 +18,10 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "This question has had no reply for 2h" in text
     assert "DM with sam fulfillbot: Your question in" in text
     assert "#s_fulfillment sam reacts with :white_check_mark:" in text
+    assert "#s_fulfillment_status fulfillbot: :red_circle: *CustomersDot production is down*" in text
+    assert "Recovered. The outage lasted 3m." in text
+    assert "Failed jobs: *test*: `rspec 3/8`\n" in text
+    assert "Fixed: <https://gitlab.example.com/gitlab-org/customers-gitlab-com/-/pipelines/4712|" in text
     assert text.rstrip().endswith("Demo finished.")
 
 

@@ -37,11 +37,12 @@ def test_rejects_non_strings() -> None:
     ("delta", "expected"),
     [
         (timedelta(seconds=45), "45s"),
-        (timedelta(minutes=5, seconds=10), "5m"),
+        (timedelta(minutes=5, seconds=10), "5m 10s"),
+        (timedelta(minutes=5), "5m"),
         (timedelta(hours=2, minutes=5), "2h 5m"),
         (timedelta(hours=3), "3h"),
         (timedelta(days=3, hours=4, minutes=30), "3d 4h"),
-        (timedelta(days=1, minutes=5), "1d 5m"),
+        (timedelta(days=1, minutes=5), "1d"),
         (timedelta(seconds=-3), "0s"),
     ],
 )

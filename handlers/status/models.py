@@ -1,0 +1,68 @@
+"""Health-probe state and outages, and the pipelines seen by the webhook or the poller."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slackbot.db import Base
+
+
+class ProbeState(Base):
+    """Where a probe stands: when it is next due, how it did, and the outage it is in, if any."""
+
+    __tablename__ = "probe_states"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_check_at: Mapped[datetime]
+    last_checked_at: Mapped[datetime | None]
+    last_ok: Mapped[bool | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_latency_ms: Mapped[int | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    failing_since: Mapped[datetime | None]
+    outage_id: Mapped[int | None]
+    cert_expires_at: Mapped[datetime | None]
+    cert_warned_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class ProbeOutage(Base):
+    """An alerted outage: its message in the status channel, updated while it lasts."""
+
+    __tablename__ = "probe_outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    probe: Mapped[str] = mapped_column(String(255), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    started_at: Mapped[datetime]
+    alerted_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    failures: Mapped[int]
+    last_error: Mapped[str] = mapped_column(Text)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    alert_ts: Mapped[str] = mapped_column(String(32))
+
+
+class PipelineRecord(Base):
+    """A finished pipeline the bot has handled, whichever way it heard of it."""
+
+    __tablename__ = "pipeline_records"
+
+    project: Mapped[str] = mapped_column(String(255), primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    ref: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    failure_ts: Mapped[str | None] = mapped_column(String(32))
+    seen_at: Mapped[datetime]
+
+
+class PipelineRef(Base):
+    """A ref whose latest posted failure waits for a green pipeline to reply "fixed" to."""
+
+    __tablename__ = "pipeline_refs"
+
+    project: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failing_pipeline_id: Mapped[int | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    failure_ts: Mapped[str | None] = mapped_column(String(32))
