@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import general, questions, standups, status
+from handlers import blockers, general, incidents, questions, standups, status
 from slackbot.app import BotContext
 
-CAPABILITIES = [general, standups, questions, status]
+CAPABILITIES = [general, standups, questions, status, incidents, blockers]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

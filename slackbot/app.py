@@ -28,6 +28,7 @@ from slackbot.db import Database
 from slackbot.executor import TrackingExecutor
 from slackbot.gitlab_client import make_gitlab
 from slackbot.metrics import Metrics
+from slackbot.pagerduty import PagerDuty
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
 from slackbot.slack_client import make_web_client
@@ -54,6 +55,7 @@ class BotContext:
     channels: dict[str, str]
     bot_user_id: str
     gitlab: gitlab.Gitlab | None
+    pagerduty: PagerDuty | None
     signals: Signals
 
     def channel(self, key_or_id: str) -> str:
@@ -131,6 +133,9 @@ def build_bot(
         channels=channels,
         bot_user_id=bot_user_id,
         gitlab=make_gitlab(settings),
+        pagerduty=PagerDuty(settings.pagerduty_events_url, settings.pagerduty_routing_key)
+        if settings.pagerduty_routing_key
+        else None,
         signals=Signals(),
     )
     executor = TrackingExecutor()

@@ -14,9 +14,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from slackbot.config import AutoReply, Config, Person, Probe, QuestionsSection, StatusSection
+from slackbot.config import (
+    AutoReply,
+    Config,
+    EscalationLevel,
+    GitLabSection,
+    IncidentsSection,
+    Person,
+    Probe,
+    QuestionsSection,
+    StatusSection,
+)
 from slackbot.durations import format_duration
 from slackbot.testing.endpoint import FlippableEndpoint
+from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
@@ -97,10 +108,27 @@ def demo_config(probe_url: str) -> Config:
         timezone="Europe/Madrid",
         people=[Person(slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly")) for p in TEAM],
         questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
+        incidents=IncidentsSection(
+            declare_on_probe_alert=False,
+            escalation=[
+                EscalationLevel(users=[TEAM[1].id], ack_timeout=timedelta(minutes=5)),
+                EscalationLevel(users=[TEAM[0].id], ack_timeout=timedelta(minutes=10)),
+                EscalationLevel(usergroup="fulfillment-engineering", ack_timeout=timedelta(minutes=10)),
+            ],
+        ),
         status=StatusSection(
             probes=[Probe(name="CustomersDot production", url=probe_url, timeout=timedelta(seconds=2))]
         ),
     )
+
+
+def demo_gitlab() -> FakeGitLab:
+    """A local GitLab with the projects of the default config."""
+    server = FakeGitLab().start()
+    defaults = GitLabSection()
+    server.add_project(defaults.app_project)
+    server.add_project(defaults.intake_project)
+    return server
 
 
 def help_scene(tour: Tour) -> None:
@@ -120,6 +148,7 @@ def run_demo(out: TextIO) -> int:
     scenes: list[Scene] = [help_scene]
     scenes += [c.demo_scene for c in CAPABILITIES if hasattr(c, "demo_scene")]
     endpoint = FlippableEndpoint().start()
+    gitlab = demo_gitlab()
     try:
         with (
             tempfile.TemporaryDirectory() as folder,
@@ -128,6 +157,8 @@ def run_demo(out: TextIO) -> int:
                 demo_config(endpoint.url),
                 DEMO_START,
                 gitlab_webhook_secret=DEMO_WEBHOOK_SECRET,
+                gitlab_url=gitlab.base_url,
+                gitlab_token=gitlab.token,
             ) as harness,
         ):
             print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
@@ -137,5 +168,6 @@ def run_demo(out: TextIO) -> int:
                 scene(tour)
     finally:
         endpoint.stop()
+        gitlab.stop()
     print("\nDemo finished.", file=out)
     return 0

@@ -62,8 +62,9 @@ def certificate_expiry(url: str, timeout: float, ca_bundle: str | None) -> datet
 
 
 def _short(exc: BaseException) -> str:
+    """The innermost reason, without urllib3's pool and host preamble: "[Errno 111] Connection refused"."""
     reason = exc.args[0] if exc.args else exc
-    text = str(getattr(reason, "reason", reason))
+    text = str(getattr(reason, "reason", reason)).rsplit("connection: ", 1)[-1]
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -120,6 +120,11 @@ class SlackSimulator(LoopbackServer):
         """The next ``times`` calls of ``method`` answer with an HTTP error status, as during an outage."""
         self._failures[method] = [times, status]
 
+    def clear_faults(self) -> None:
+        """Slack is healthy again: no more injected 429s or errors."""
+        self._rate_limits.clear()
+        self._failures.clear()
+
     def observe(self, observer: Observer) -> None:
         self.observers.append(observer)
 

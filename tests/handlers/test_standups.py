@@ -4,7 +4,6 @@ Alice is in Sydney (UTC+11 in November), James in Madrid and Vitaly in Berlin (U
 timezone comes from his Slack profile), Bob in Los Angeles (UTC-8). Prompts are at 09:30 local.
 """
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,6 +12,7 @@ import pytest
 from handlers.standups.schedule import participation
 from slackbot.config import Config, Person, StandupsSection
 from slackbot.testing.harness import TEAM, Harness
+from tests.handlers.support import race_job
 
 JAMES, VITALY, ALICE, BOB, ADMIN = (p.id for p in TEAM)
 SUNDAY_NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -122,12 +122,7 @@ def test_two_schedulers_racing_prompt_once(harness: Harness) -> None:
     jobs = {j.name: j for j in harness.bot.ctx.scheduler.jobs}
     now = harness.clock.now()
     jobs["people.refresh_profiles"].run(now)
-    prompt_job = jobs["standups.prompts"]
-    threads = [threading.Thread(target=prompt_job.run, args=(now,)) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race_job(harness, "standups.prompts")
     assert len(prompts(harness, JAMES)) == 1
     assert len(prompts(harness, VITALY)) == 1
 

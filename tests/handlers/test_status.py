@@ -10,7 +10,7 @@ import requests
 
 from handlers.status.pipelines import Job, failed_jobs
 from handlers.status.probes import threshold_to_warn
-from slackbot.config import Config, GitLabSection, Probe, StatusSection
+from slackbot.config import Config, GitLabSection, IncidentsSection, Probe, StatusSection
 from slackbot.signals import ProbeAlerted
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
@@ -32,7 +32,7 @@ def probe_config(url: str, **overrides: Any) -> Config:
         **overrides,
     }
     probe = Probe(name="CustomersDot production", url=url, **settings)
-    return Config(status=StatusSection(probes=[probe]))
+    return Config(status=StatusSection(probes=[probe]), incidents=IncidentsSection(declare_on_probe_alert=False))
 
 
 @pytest.fixture
@@ -301,14 +301,6 @@ def test_failed_jobs_skip_allowed_failures_and_retried_passes() -> None:
     assert [j.name for j in failed_jobs(jobs)] == ["rspec 1/2", "rspec 2/2"]
     retried_then_failed = [Job(1, "e2e", "test", "success", False), Job(2, "e2e", "test", "failed", False)]
     assert [j.id for j in failed_jobs(retried_then_failed)] == [2], "the latest attempt counts"
-
-
-@pytest.fixture
-def gitlab_server() -> Iterator[FakeGitLab]:
-    server = FakeGitLab().start()
-    server.add_project(APP)
-    yield server
-    server.stop()
 
 
 def test_the_poller_posts_what_the_webhook_missed_and_they_never_double_post(

@@ -22,6 +22,9 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "Recovered. The outage lasted 3m." in text
     assert "Failed jobs: *test*: `rspec 3/8`\n" in text
     assert "Fixed: <https://gitlab.example.com/gitlab-org/customers-gitlab-com/-/pipelines/4712|" in text
+    assert "DM with james fulfillbot: :rotating_light: You are paged (level 2 of 3)" in text
+    assert "Time to acknowledge: 5m. Time to resolve: 15m." in text
+    assert "opened a production blocker" in text and "lifted the production blocker" in text
     assert text.rstrip().endswith("Demo finished.")
 
 

@@ -1,0 +1,54 @@
+"""The escalation policy as data: snapshotted when an incident opens, stepped through purely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slackbot.config import IncidentsSection
+
+
+@dataclass(frozen=True)
+class Level:
+    users: tuple[str, ...]
+    usergroup: str
+    ack_timeout: timedelta
+
+
+def snapshot(section: IncidentsSection) -> dict[str, Any]:
+    """What the incident keeps of the config, so later config edits do not change it."""
+    return {
+        "repeat": section.repeat,
+        "levels": [
+            {"users": list(level.users), "usergroup": level.usergroup, "ack_timeout": level.ack_timeout.total_seconds()}
+            for level in section.escalation
+        ],
+    }
+
+
+def levels(policy: dict[str, Any]) -> list[Level]:
+    return [
+        Level(tuple(raw["users"]), raw["usergroup"], timedelta(seconds=raw["ack_timeout"])) for raw in policy["levels"]
+    ]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the next escalation step does: page ``page_level`` (or, when None, announce the stop),
+    then wait ``wait`` before the step at ``next_level`` of round ``rounds``."""
+
+    page_level: int | None
+    next_level: int
+    rounds: int
+    wait: timedelta | None
+
+
+def next_step(policy: dict[str, Any], next_level: int, rounds: int) -> Step:
+    chain = levels(policy)
+    if next_level >= len(chain):
+        return Step(None, next_level, rounds, None)
+    after = next_level + 1
+    if after == len(chain) and rounds < policy["repeat"]:
+        after, rounds = 0, rounds + 1
+    return Step(next_level, after, rounds, chain[next_level].ack_timeout)
