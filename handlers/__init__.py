@@ -2,10 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import blockers, general, incidents, questions, standups, status
+from handlers import blockers, general, incidents, intake, pairing, questions, standups, status
 from slackbot.app import BotContext
 
-CAPABILITIES = [general, standups, questions, status, incidents, blockers]
+CAPABILITIES = [general, standups, questions, status, incidents, blockers, intake, pairing]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

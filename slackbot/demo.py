@@ -31,6 +31,7 @@ from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
+GITLAB_NAMES = {"james": "jameslopez", "vitaly": "vitallium"}
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 DEMO_START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Madrid
 
@@ -79,10 +80,11 @@ class ConversationPrinter:
 
 
 class Tour:
-    def __init__(self, harness: Harness, out: TextIO, endpoint: FlippableEndpoint):
+    def __init__(self, harness: Harness, out: TextIO, endpoint: FlippableEndpoint, gitlab: FakeGitLab):
         self.harness = harness
         self.out = out
         self.endpoint = endpoint
+        self.gitlab = gitlab
         self.driver = harness.driver
         self.sim = harness.sim
 
@@ -106,7 +108,12 @@ def demo_config(probe_url: str) -> Config:
     )
     return Config(
         timezone="Europe/Madrid",
-        people=[Person(slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly")) for p in TEAM],
+        people=[
+            Person(
+                slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly"), gitlab=GITLAB_NAMES.get(p.name, "")
+            )
+            for p in TEAM
+        ],
         questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
         incidents=IncidentsSection(
             declare_on_probe_alert=False,
@@ -122,12 +129,25 @@ def demo_config(probe_url: str) -> Config:
     )
 
 
+INTAKE_TEMPLATE = """## Problem to solve
+
+<!-- What problem do we solve? -->
+
+## Who is asking
+
+## Business impact
+
+/label ~"intake"
+"""
+
+
 def demo_gitlab() -> FakeGitLab:
     """A local GitLab with the projects of the default config."""
     server = FakeGitLab().start()
     defaults = GitLabSection()
     server.add_project(defaults.app_project)
     server.add_project(defaults.intake_project)
+    server.add_issue_template(defaults.intake_project, defaults.intake_template, INTAKE_TEMPLATE)
     return server
 
 
@@ -163,7 +183,7 @@ def run_demo(out: TextIO) -> int:
         ):
             print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
             harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
-            tour = Tour(harness, out, endpoint)
+            tour = Tour(harness, out, endpoint, gitlab)
             for scene in scenes:
                 scene(tour)
     finally:

@@ -27,11 +27,17 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> N
         time.sleep(0.05)
 
 
-def healthy(url: str) -> bool:
+def health(url: str) -> dict[str, object] | None:
+    """The /healthz document, or None while the server (or the worker that took the request) is not up."""
     try:
-        return requests.get(url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+        response = requests.get(url + "/healthz", timeout=2)
+    except requests.RequestException:
+        return None
+    return dict(response.json()) if response.status_code == 200 else None
+
+
+def healthy(url: str) -> bool:
+    return health(url) is not None
 
 
 def bot_environment(sim: SlackSimulator, database_url: str, port: int, tmp_path: Path) -> dict[str, str]:

@@ -154,9 +154,15 @@ class SlackDriver:
                     self.sim._ephemeral(channel_id, user, body)
 
     def click(
-        self, user: str, button_text: str, channel: str | None = None, view_id: str | None = None
+        self,
+        user: str,
+        button_text: str,
+        channel: str | None = None,
+        view_id: str | None = None,
+        seen: dict[str, Any] | None = None,
     ) -> requests.Response:
-        """Click the newest button with this visible text in a channel's messages or in a view."""
+        """Click the newest button with this visible text in a channel's messages or in a view; or in
+        ``seen``, a copy of a message as the user's client still shows it (a stale button)."""
         if view_id is not None:
             view = self.sim.views[view_id]
             action = _find_button(view.get("blocks", []), button_text)
@@ -166,7 +172,8 @@ class SlackDriver:
             payload.update(container={"type": "view", "view_id": view_id}, view=view)
             return self._interaction(payload)
         channel_id = self.sim.channel_id(channel) if channel else self.sim.dm_channel(user)
-        for message in reversed(self.sim.messages(channel_id, include_replies=True)):
+        candidates = [seen] if seen is not None else reversed(self.sim.messages(channel_id, include_replies=True))
+        for message in candidates:
             action = _find_button(message.get("blocks") or [], button_text)
             if action is not None:
                 payload = self._action_payload(user, action)

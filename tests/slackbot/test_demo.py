@@ -25,6 +25,10 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "DM with james fulfillbot: :rotating_light: You are paged (level 2 of 3)" in text
     assert "Time to acknowledge: 5m. Time to resolve: 15m." in text
     assert "opened a production blocker" in text and "lifted the production blocker" in text
+    assert "        | ## Problem to solve\n        | \n        | Resellers email support for every true-up." in text
+    assert "        | /cc @vitallium" in text
+    assert "group DM fulfillbot: :handshake: <@U0ALICE01>, <@U0VITALY1> will pair with you" in text
+    assert "(only james sees) Already claimed by <@U0VITALY1>." in text
     assert text.rstrip().endswith("Demo finished.")
 
 

@@ -10,7 +10,7 @@ import requests
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.harness import SIGNING_SECRET, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
-from tests.processes import bot_environment, free_port, healthy, wait_for
+from tests.processes import bot_environment, free_port, health, healthy, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,11 +35,8 @@ def test_gunicorn_serves_the_wsgi_app(sim: SlackSimulator, database_url: str, tm
     try:
         wait_for(lambda: healthy(url) or process.poll() is not None, "gunicorn to answer /healthz")
         assert process.poll() is None
-        wait_for(
-            lambda: requests.get(url + "/healthz", timeout=5).json()["scheduler_lease_holder"] is not None,
-            "a lease holder",
-        )
-        holders = {requests.get(url + "/healthz", timeout=5).json()["scheduler_lease_holder"] for _ in range(10)}
+        wait_for(lambda: (health(url) or {}).get("scheduler_lease_holder") is not None, "a lease holder", timeout=60)
+        holders = {requests.get(url + "/healthz", timeout=30).json()["scheduler_lease_holder"] for _ in range(10)}
         assert len(holders) == 1, "every worker sees the same single holder"
         SlackDriver(sim, url, SIGNING_SECRET).command(TEAM[0].id, "/standup", "help")
         assert sim.ephemerals_for(TEAM[0].id)[-1]["text"].startswith("*/standup*")

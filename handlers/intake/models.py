@@ -1,0 +1,25 @@
+"""Intake requests, stored before GitLab is asked, so a GitLab outage loses none."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slackbot.db import Base
+
+
+class IntakeRequest(Base):
+    __tablename__ = "intake_requests"
+    __table_args__ = (Index("ix_intake_requests_pending", "issue_url", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    submitted_at: Mapped[datetime]
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issue_url: Mapped[str | None] = mapped_column(String(2048))
+    issue_iid: Mapped[int | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    slack_link: Mapped[str] = mapped_column(String(2048), default="")
