@@ -2,10 +2,34 @@
 
 from slack_bolt import App
 
-from handlers import blockers, general, incidents, intake, pairing, questions, standups, status
+from handlers import (
+    async_updates,
+    blockers,
+    cadence,
+    general,
+    home,
+    incidents,
+    intake,
+    pairing,
+    questions,
+    standups,
+    status,
+)
 from slackbot.app import BotContext
 
-CAPABILITIES = [general, standups, questions, status, incidents, blockers, intake, pairing]
+CAPABILITIES = [
+    general,
+    standups,
+    questions,
+    status,
+    incidents,
+    blockers,
+    intake,
+    pairing,
+    async_updates,
+    cadence,
+    home,
+]
 
 COMMANDS = {
     "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",

@@ -206,6 +206,15 @@ class PairingSection:
 
 
 @dataclass(frozen=True)
+class AsyncUpdatesSection:
+    """The weekly reminder to comment on assigned issues (the handbook's async issue update)."""
+
+    day: Weekday = "mon"
+    time: TimeOfDay = time(10, 0)
+    current_milestone_only: bool = False
+
+
+@dataclass(frozen=True)
 class Cadence:
     cron: Cron
     text: str
@@ -229,6 +238,7 @@ class Config:
     gitlab: GitLabSection = field(default_factory=GitLabSection)
     incidents: IncidentsSection = field(default_factory=IncidentsSection)
     pairing: PairingSection = field(default_factory=PairingSection)
+    async_updates: AsyncUpdatesSection = field(default_factory=AsyncUpdatesSection)
     cadence: list[Cadence] = field(default_factory=list)
     scheduler: SchedulerSection = field(default_factory=SchedulerSection)
 

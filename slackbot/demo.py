@@ -15,7 +15,9 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from slackbot.config import (
+    AsyncUpdatesSection,
     AutoReply,
+    Cadence,
     Config,
     EscalationLevel,
     GitLabSection,
@@ -123,6 +125,14 @@ def demo_config(probe_url: str) -> Config:
                 EscalationLevel(usergroup="fulfillment-engineering", ack_timeout=timedelta(minutes=10)),
             ],
         ),
+        async_updates=AsyncUpdatesSection(day="wed"),
+        cadence=[
+            Cadence(
+                cron="0 9 26 * *",
+                channel="announcements",
+                text="Preliminary issue review for the next milestone today: issues get a milestone and an estimate.",
+            )
+        ],
         status=StatusSection(
             probes=[Probe(name="CustomersDot production", url=probe_url, timeout=timedelta(seconds=2))]
         ),

@@ -137,15 +137,18 @@ class Questions:
         self.ctx.each(ids, step, "question reminder")
 
     def post_digest(self, now: datetime) -> None:
+        """On Mondays from 09:00 (team time), once; a Monday the bot missed entirely is let go, and a
+        week with nothing asked and nothing open posts nothing."""
         monday = service.week_start(now, self.zone)
-        if now < datetime.combine(monday, DIGEST_TIME, self.zone):
+        if now.astimezone(self.zone).date() != monday or now < datetime.combine(monday, DIGEST_TIME, self.zone):
             return
 
         def post(session: Session) -> None:
             last_week = service.weekly_stats(session, now, 2, self.zone)[1]
             oldest, total = service.open_questions(session, DIGEST_OLDEST)
-            text = messages.digest(last_week, oldest, total, now)
-            self.ctx.client.chat_postMessage(channel=self.ctx.channel("announcements"), text=text)
+            if last_week.asked or total:
+                text = messages.digest(last_week, oldest, total, now)
+                self.ctx.client.chat_postMessage(channel=self.ctx.channel("announcements"), text=text)
 
         self.ctx.once(f"questions-digest:{monday.isoformat()}", post, source="schedule")
 

@@ -55,17 +55,12 @@ class FakeGitLab(LoopbackServer):
         with self.lock:
             return self._create_issue(project, {"title": title, **fields})
 
-    def add_note(self, project: str, iid: int, author: str, body: str, created_at: datetime) -> None:
+    def add_note(
+        self, project: str, iid: int, author: str, body: str, created_at: datetime, system: bool = False
+    ) -> None:
         with self.lock:
-            self.notes.setdefault((project, iid), []).append(
-                {
-                    "id": next(self._ids),
-                    "body": body,
-                    "author": {"username": author},
-                    "created_at": _iso(created_at),
-                    "system": False,
-                }
-            )
+            note = {"body": body, "author": {"username": author}, "created_at": _iso(created_at), "system": system}
+            self.notes.setdefault((project, iid), []).append({"id": next(self._ids), **note})
 
     def add_pipeline(
         self, project: str, jobs: Sequence[dict[str, Any]] = (), commit: dict[str, Any] | None = None, **fields: Any
@@ -158,6 +153,7 @@ class FakeGitLab(LoopbackServer):
             "assignees": [{"username": u} for u in data.get("assignee_usernames", [])],
             "milestone": data.get("milestone"),
             "web_url": f"{self.projects[project]['web_url']}/-/issues/{iid}",
+            "references": {"short": f"#{iid}", "full": f"{project}#{iid}"},
             "created_at": _iso(datetime.now(UTC)),
         }
         self.issues[project].append(issue)
@@ -241,6 +237,8 @@ def _filter_issues(issues: list[dict[str, Any]], query: dict[str, str]) -> list[
         issues = [i for i in issues if i["state"] == query["state"]]
     if "assignee_username" in query:
         issues = [i for i in issues if any(a["username"] == query["assignee_username"] for a in i["assignees"])]
+    if query.get("milestone") == "Started":
+        issues = [i for i in issues if (i.get("milestone") or {}).get("started")]
     if "labels" in query:
         wanted = set(query["labels"].split(","))
         issues = [i for i in issues if wanted <= set(i["labels"])]

@@ -282,6 +282,14 @@ def test_weekly_digest_on_monday_once_across_restarts(harness: Harness) -> None:
     assert len(harness.sim.messages("s_fulfillment_fyi")) == 1
     harness.advance(timedelta(days=6))
     assert len(harness.sim.messages("s_fulfillment_fyi")) == 2, "the next Monday's"
+    harness.advance(timedelta(days=8))
+    assert len(harness.sim.messages("s_fulfillment_fyi")) == 2, "a Monday the bot did not see is let go"
+
+
+def test_no_digest_when_nothing_was_asked_and_nothing_is_open(harness: Harness) -> None:
+    harness.clock.set(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    harness.tick()
+    assert harness.sim.messages("s_fulfillment_fyi") == []
 
 
 def test_a_reminder_that_slack_refuses_is_sent_on_a_later_tick(harness: Harness) -> None:

@@ -29,6 +29,10 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "        | /cc @vitallium" in text
     assert "group DM fulfillbot: :handshake: <@U0ALICE01>, <@U0VITALY1> will pair with you" in text
     assert "(only james sees) Already claimed by <@U0VITALY1>." in text
+    assert "DM with james fulfillbot: :memo: *Weekly async issue update.*" in text
+    assert "#2 Seat usage sync drops trial seats>" in text and "Zuora invoice preview>" not in text
+    assert "[Thu 09:00] #s_fulfillment_fyi fulfillbot: Preliminary issue review for the next milestone today" in text
+    assert "(Issues awaiting your async update)" in text
     assert text.rstrip().endswith("Demo finished.")
 
 
