@@ -1,7 +1,6 @@
 """Configured channel names become IDs at start, and the bot joins the public ones it needs."""
 
 import logging
-import re
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -9,8 +8,6 @@ from slack_sdk import WebClient
 from slackbot.config import CHANNEL_KEYS, ChannelsSection, ConfigError
 
 log = logging.getLogger(__name__)
-
-CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
 
 
 @dataclass(frozen=True)

@@ -245,9 +245,6 @@ class Config:
     def channel_ref(self, key: str) -> str:
         return str(getattr(self.channels, key))
 
-    def person(self, slack_id: str) -> Person | None:
-        return next((p for p in self.people if p.slack == slack_id), None)
-
 
 _MISSING = object()
 

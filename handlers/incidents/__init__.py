@@ -74,11 +74,11 @@ class Incidents:
         session.add(incident)
         session.flush()
         self.note(session, incident, "declared", by, f"{severity}, from {source}: {summary}")
+        self.step(session, incident, now)  # queues the first pages, delivered once this commits
         text, blocks = messages.channel_message(incident, len(levels(incident.policy)))
         incident.message_ts = self.ctx.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)[
             "ts"
         ]
-        self.step(session, incident, now)
         return incident
 
     def step(self, session: Session, incident: Incident, now: datetime) -> None:

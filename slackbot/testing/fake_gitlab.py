@@ -1,5 +1,5 @@
 """A small GitLab REST API (v4) on loopback for python-gitlab: projects, issues and notes, issue
-templates, pipelines with jobs, pipeline schedules. State lives in plain dicts the test can read."""
+templates, pipelines with jobs and commits. State lives in plain dicts the test can read."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ class FakeGitLab(LoopbackServer):
         self.templates: dict[tuple[str, str], str] = {}
         self.pipelines: dict[str, list[dict[str, Any]]] = {}
         self.jobs: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        self.schedules: dict[str, list[dict[str, Any]]] = {}
         self.commits: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
@@ -45,7 +44,6 @@ class FakeGitLab(LoopbackServer):
         self.projects[path] = project
         self.issues[path] = []
         self.pipelines[path] = []
-        self.schedules[path] = []
         return project
 
     def add_issue_template(self, project: str, name: str, content: str) -> None:
@@ -128,9 +126,6 @@ class FakeGitLab(LoopbackServer):
                 return path
         raise KeyError(ref)
 
-    def get_user(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
-        return 200, {"id": 1, "username": "fulfillbot"}, {}
-
     def get_project(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.projects[self._project(ref)], {}
 
@@ -180,9 +175,6 @@ class FakeGitLab(LoopbackServer):
             issue["state"] = "closed" if event == "close" else "opened"
         return 200, issue, {}
 
-    def list_issues(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
-        return 200, _filter_issues(self.issues[self._project(ref)], query), {}
-
     def list_all_issues(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, _filter_issues([i for issues in self.issues.values() for i in issues], query), {}
 
@@ -209,25 +201,19 @@ class FakeGitLab(LoopbackServer):
     def get_commit(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.commits[(self._project(ref), sha)], {}
 
-    def list_schedules(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
-        return 200, self.schedules[self._project(ref)], {}
-
 
 PROJECT = r"/api/v4/projects/([^/]+)"
 ROUTES = [
-    (r"/api/v4/user", "GET", "get_user"),
     (r"/api/v4/issues", "GET", "list_all_issues"),
     (PROJECT, "GET", "get_project"),
     (PROJECT + r"/templates/issues/([^/]+)", "GET", "get_template"),
     (PROJECT + r"/issues", "POST", "post_issue"),
-    (PROJECT + r"/issues", "GET", "list_issues"),
     (PROJECT + r"/issues/(\d+)", "GET", "get_issue"),
     (PROJECT + r"/issues/(\d+)", "PUT", "put_issue"),
     (PROJECT + r"/issues/(\d+)/notes", "GET", "list_notes"),
     (PROJECT + r"/pipelines", "GET", "list_pipelines"),
     (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
-    (PROJECT + r"/pipeline_schedules", "GET", "list_schedules"),
     (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
 ]
 

@@ -1,0 +1,22 @@
+"""manifest.yml declares what the bot uses: every slash command, the shortcut, every event."""
+
+from pathlib import Path
+
+from handlers import COMMANDS
+from handlers.incidents.messages import SHORTCUT
+
+MANIFEST = (Path(__file__).resolve().parents[1] / "manifest.yml").read_text()
+
+
+def test_every_slash_command_is_declared() -> None:
+    for command in COMMANDS:
+        assert f"- command: {command}\n" in MANIFEST
+
+
+def test_the_shortcut_events_and_interactivity_are_declared() -> None:
+    assert f"callback_id: {SHORTCUT}" in MANIFEST
+    for event in ("app_home_opened", "app_mention", "message.channels", "reaction_added", "reaction_removed"):
+        assert f"      - {event}\n" in MANIFEST
+    assert "interactivity:\n    is_enabled: true" in MANIFEST
+    for scope in ("chat:write", "commands", "channels:join", "users:read", "usergroups:read", "mpim:write", "im:write"):
+        assert f"      - {scope}\n" in MANIFEST
