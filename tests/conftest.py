@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from slackbot.config import Config
 from slackbot.testing.databases import scratch_schema
-from slackbot.testing.harness import Harness
+from slackbot.testing.harness import Harness, standard_workspace
+from slackbot.testing.slack_sim import SlackSimulator
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -51,6 +52,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
         pytest.skip("no PostgreSQL on 127.0.0.1:5432")
     with scratch_schema(POSTGRES_URL) as url:
         yield url
+
+
+@pytest.fixture
+def sim() -> Iterator[SlackSimulator]:
+    """A bare simulator with the standard workspace, for tests that start the bot themselves."""
+    simulator = SlackSimulator().start()
+    standard_workspace(simulator, Config())
+    yield simulator
+    simulator.stop()
 
 
 @pytest.fixture
