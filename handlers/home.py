@@ -114,7 +114,7 @@ class Home:
         return section("Your pair requests", lines, "No open pair requests.")
 
     def publish(self, user_id: str) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             view = self.view(session, user_id, self.ctx.clock.now())
         self.ctx.client.views_publish(user_id=user_id, view=view)
 

@@ -185,7 +185,7 @@ def _skip_processed_events(ctx: BotContext) -> Callable[..., Any]:
     def skip_processed_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            with ctx.db.transaction() as session:
+            with ctx.db.reading() as session:
                 done = idempotency.is_claimed(session, idempotency.event_key(event_id))
             if done:
                 ctx.metrics.events_deduplicated.labels("event").inc()

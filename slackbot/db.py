@@ -69,9 +69,12 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READ_ONLY = "fulfillbot_read_only"
 
 
 class Database:
@@ -88,10 +91,16 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it does not wait for, or take, the write lock."""
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn, Session(conn) as session:
+            yield session
+
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with self.reading() as session:
+                session.execute(text("SELECT 1"))
             return True
         except Exception:
             log.warning("database ping failed", exc_info=True)

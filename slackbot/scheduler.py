@@ -83,7 +83,7 @@ class Lease:
             )
 
     def current_holder(self) -> str | None:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = session.get(SchedulerLease, LEASE_NAME)
             if row is None or row.expires_at < self.clock.now():
                 return None

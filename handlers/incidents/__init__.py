@@ -346,7 +346,7 @@ class Incidents:
             return f"Noted on incident #{incident.id}."
 
     def list_command(self, _call: CommandCall) -> str:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             open_ones = list(
                 session.scalars(select(Incident).where(Incident.state != "resolved").order_by(Incident.id))
             )
@@ -358,7 +358,7 @@ class Incidents:
         if not 1 <= weeks <= MAX_STATS_WEEKS:
             raise UsageError(f"Give a number of weeks from 1 to {MAX_STATS_WEEKS}.")
         since = self.ctx.clock.now() - timedelta(weeks=weeks)
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             found = list(session.scalars(select(Incident).where(Incident.declared_at >= since)))
         to_ack = [i.acked_at - i.declared_at for i in found if i.acked_at]
         to_resolve = [i.resolved_at - i.declared_at for i in found if i.resolved_at]

@@ -207,7 +207,7 @@ class Intake:
 
     def list_mine(self, call: CommandCall) -> str:
         gl = self.require_gitlab()
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             mine = list(
                 session.scalars(
                     select(IntakeRequest)

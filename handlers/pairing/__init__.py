@@ -159,7 +159,7 @@ class Pairing:
 
     def list_open(self, _call: CommandCall) -> str:
         now = self.ctx.clock.now()
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             found = list(
                 session.scalars(select(PairRequest).where(PairRequest.state == "open").order_by(PairRequest.id))
             )
@@ -178,7 +178,7 @@ class Pairing:
         return str(self.ctx.client.chat_getPermalink(channel=request.channel_id, message_ts=request.ts)["permalink"])
 
     def stats(self, _call: CommandCall) -> str:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             everything = list(session.scalars(select(PairRequest)))
         claimed = [r for r in everything if r.claimed_at is not None]
         if not everything:

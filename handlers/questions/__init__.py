@@ -156,7 +156,7 @@ class Questions:
 
     def list_open(self, call: CommandCall) -> str:
         page = _positive_number(call.text or "1", "page")
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             found, total = service.open_questions(session, PER_PAGE, (page - 1) * PER_PAGE)
             return messages.open_list(found, total, page, PER_PAGE, self.ctx.clock.now())
 
@@ -164,7 +164,7 @@ class Questions:
         weeks = _positive_number(call.text or str(DEFAULT_STATS_WEEKS), "number of weeks")
         if weeks > MAX_STATS_WEEKS:
             raise UsageError(f"At most {MAX_STATS_WEEKS} weeks, please.")
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             return messages.stats(service.weekly_stats(session, self.ctx.clock.now(), weeks, self.zone))
 
 

@@ -215,7 +215,7 @@ class Standups:
         if not 1 <= weeks <= MAX_STATS_WEEKS:
             raise UsageError(f"Give a number of weeks from 1 to {MAX_STATS_WEEKS}.")
         now = self.ctx.clock.now()
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             zones = self.zones(session)
             since = min((schedule.local_day(now, z) for z in zones.values()), default=now.date()) - timedelta(
                 weeks=weeks

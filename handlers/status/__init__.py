@@ -137,7 +137,7 @@ class Probes:
 
     def describe(self, _call: CommandCall) -> str:
         now = self.ctx.clock.now()
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             states = {s.name: s for s in session.scalars(select(ProbeState))}
             return messages.status([messages.probe_line(p, states.get(p.name), now) for p in self.probes.values()])
 

@@ -78,3 +78,17 @@ def test_a_claim_rolls_back_with_its_effect(db: Database) -> None:
         raise RuntimeError("the effect failed")
     with db.transaction() as session:
         assert idempotency.claim(session, "event:Ev9", now)
+
+
+def test_reads_do_not_wait_for_a_writer_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    database.migrate()
+    with database.transaction() as writer:
+        writer.add(ProcessedKey(key="held", processed_at=datetime(2026, 11, 23, tzinfo=UTC)))
+        writer.flush()
+        with database.reading() as reader:
+            assert not idempotency.is_claimed(reader, "held"), "reads see committed data only"
+        assert database.ping()
+    with database.reading() as reader:
+        assert idempotency.is_claimed(reader, "held")
+    database.dispose()

@@ -44,7 +44,7 @@ def test_posting_needs_membership_and_text(sim: SlackSimulator) -> None:
     with pytest.raises(SlackApiError, match="not_in_channel"):
         client.chat_postMessage(channel=outside, text="hi")
     client.conversations_join(channel=outside)
-    with pytest.raises(SlackApiError, match="no_text"):
+    with pytest.raises(SlackApiError, match="no_text"), pytest.warns(UserWarning, match="text"):
         client.chat_postMessage(channel=outside)
     with pytest.raises(SlackApiError, match="channel_not_found"):
         client.chat_postMessage(channel="C0NOPE000", text="hi")
