@@ -1,6 +1,7 @@
 """The complete metadata: every module with models is imported here, for migrations and their test."""
 
 from handlers.async_updates import models as async_update_models
+from handlers.home import models as home_models
 from handlers.incidents import models as incident_models
 from handlers.intake import models as intake_models
 from handlers.pairing import models as pairing_models
@@ -19,5 +20,6 @@ MODEL_MODULES = [
     intake_models,
     pairing_models,
     async_update_models,
+    home_models,
 ]
 metadata = Base.metadata

@@ -39,6 +39,15 @@ class ProbeAlerted:
     alert_ts: str
 
 
+@dataclass(frozen=True)
+class HomeChanged:
+    """Something on these people's App Home changed (everyone's, when ``everyone``)."""
+
+    user_ids: tuple[str, ...] = ()
+    everyone: bool = False
+
+
 @dataclass
 class Signals:
     probe_alerted: Signal[ProbeAlerted] = field(default_factory=Signal)
+    home_changed: Signal[HomeChanged] = field(default_factory=Signal)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.async_updates.models import AsyncUpdateReminder
 from slackbot.app import BotContext
 from slackbot.config import WEEKDAYS
+from slackbot.signals import HomeChanged
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -95,6 +96,7 @@ class AsyncUpdates:
         session.flush()
         if issues:
             self.ctx.client.chat_postMessage(channel=user_id, text=reminder_text(issues))
+        self.ctx.signals.home_changed.send(session, HomeChanged((user_id,)))
 
     def quiet_issues(self, username: str, now: datetime) -> list[dict[str, Any]]:
         """Open issues assigned to ``username`` with no note by them in the last 7 days."""

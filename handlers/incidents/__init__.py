@@ -26,7 +26,7 @@ from slackbot.app import BotContext
 from slackbot.commands import CommandCall, UsageError
 from slackbot.durations import format_duration
 from slackbot.pagerduty import PagerDutyError
-from slackbot.signals import ProbeAlerted
+from slackbot.signals import HomeChanged, ProbeAlerted
 from slackbot.slack_lookup import usergroup_mention
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ class Incidents:
         incident.message_ts = self.ctx.client.chat_postMessage(channel=incident.channel_id, text=text, blocks=blocks)[
             "ts"
         ]
+        self.ctx.signals.home_changed.send(session, HomeChanged(everyone=True))
         return incident
 
     def step(self, session: Session, incident: Incident, now: datetime) -> None:
@@ -139,6 +140,7 @@ class Incidents:
         incident.state, incident.acked_by, incident.acked_at, incident.next_step_at = "acknowledged", user, now, None
         self.note(session, incident, "acknowledged", user)
         self.stop_paging(session, incident, "acknowledge")
+        self.ctx.signals.home_changed.send(session, HomeChanged(everyone=True))
         self.thread(incident, f":eyes: Acknowledged by <@{user}> after {format_duration(now - incident.declared_at)}.")
         return None
 
@@ -160,6 +162,7 @@ class Incidents:
         incident.state, incident.resolved_by, incident.resolved_at, incident.next_step_at = "resolved", user, now, None
         self.note(session, incident, "resolved", user)
         self.stop_paging(session, incident, "resolve")
+        self.ctx.signals.home_changed.send(session, HomeChanged(everyone=True))
         entries = list(
             session.scalars(
                 select(TimelineEntry).where(TimelineEntry.incident_id == incident.id).order_by(TimelineEntry.id)

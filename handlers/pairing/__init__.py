@@ -21,6 +21,7 @@ from handlers.pairing.models import PairRequest
 from slackbot.app import BotContext
 from slackbot.commands import CommandCall
 from slackbot.durations import format_duration
+from slackbot.signals import HomeChanged
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -81,9 +82,12 @@ class Pairing:
                 channel=request.channel_id, text=post_text(request), blocks=post_blocks(request)
             )
             request.ts = posted["ts"]
+            self.ctx.signals.home_changed.send(session, HomeChanged((user,)))
             return request
 
-    def update_post(self, request: PairRequest) -> None:
+    def update_post(self, session: Session, request: PairRequest) -> None:
+        """The post shows the request's new state, and so does the requester's App Home."""
+        self.ctx.signals.home_changed.send(session, HomeChanged((request.requester,)))
         if request.ts:
             self.ctx.client.chat_update(
                 channel=request.channel_id, ts=request.ts, text=post_text(request), blocks=post_blocks(request)
@@ -134,7 +138,7 @@ class Pairing:
         if request.state != "open":
             return f"This request is {request.state}."
         request.state, request.claimed_by, request.claimed_at = "claimed", user, self.ctx.clock.now()
-        self.update_post(request)
+        self.update_post(session, request)
         group = self.ctx.client.conversations_open(users=f"{request.requester},{user}")["channel"]["id"]
         self.ctx.client.chat_postMessage(
             channel=group,
@@ -154,7 +158,7 @@ class Pairing:
             )
             for request in mine:
                 request.state, request.closed_at = "cancelled", self.ctx.clock.now()
-                self.update_post(request)
+                self.update_post(session, request)
         return f"Cancelled {len(mine)} open request(s)." if mine else "You have no open pair request."
 
     def list_open(self, _call: CommandCall) -> str:
@@ -211,7 +215,7 @@ class Pairing:
             return
         if now >= request.created_at + self.settings.expire_after:
             request.state, request.closed_at = "expired", now
-            self.update_post(request)
+            self.update_post(session, request)
             self.ctx.client.chat_postMessage(
                 channel=request.requester,
                 text=f"Nobody claimed your pair request “{request.topic}” within "

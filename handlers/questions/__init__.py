@@ -21,6 +21,7 @@ from handlers.questions.service import Posted, Reaction
 from slackbot import idempotency
 from slackbot.app import BotContext
 from slackbot.commands import CommandCall, UsageError
+from slackbot.signals import HomeChanged
 from slackbot.slack_lookup import usergroup_mention
 
 if TYPE_CHECKING:
@@ -76,7 +77,10 @@ class Questions:
     def start(self, session: Session, posted: Posted) -> None:
         permalink = self.ctx.client.chat_getPermalink(channel=posted.channel_id, message_ts=posted.ts)["permalink"]
         question = service.track(session, posted, permalink, self.settings)
-        if question is None or not question.is_open:
+        if question is None:
+            return
+        self.ctx.signals.home_changed.send(session, HomeChanged((question.asker_id,)))
+        if not question.is_open:
             return
         replies = service.matching_autoreplies(posted.text, self.settings.autoreplies)
         if replies:
@@ -91,7 +95,13 @@ class Questions:
             at=slack_time(event.get("event_ts") or body.get("event_time") or "0"),
             added=event["type"] == "reaction_added",
         )
-        self._once(body, lambda s: service.react(s, reaction, self.settings))
+
+        def react(session: Session) -> None:
+            question = service.react(session, reaction, self.settings)
+            if question is not None:
+                self.ctx.signals.home_changed.send(session, HomeChanged((question.asker_id,)))
+
+        self._once(body, react)
 
     def _once(self, body: dict[str, Any], effect: Callable[[Session], object]) -> None:
         self.ctx.once(idempotency.event_key(body["event_id"]), effect)

@@ -21,6 +21,7 @@ from handlers.standups.models import StandupDay, StandupEntry
 from slackbot.app import BotContext
 from slackbot.commands import CommandCall, UsageError
 from slackbot.people import Directory
+from slackbot.signals import HomeChanged
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -167,6 +168,7 @@ class Standups:
         text = messages.posted_answers(user_id, self.questions, answers, blocked)
         with self.ctx.db.transaction() as session:
             entry = service.record_answers(session, user_id, day, answers, blocked, self.ctx.clock.now())
+            self.ctx.signals.home_changed.send(session, HomeChanged((user_id,)))
             if entry.reply_ts is not None:
                 self.ctx.client.chat_update(channel=self.channel_id, ts=entry.reply_ts, text=text)
                 return
@@ -190,6 +192,7 @@ class Standups:
             if entry.answered_at is not None:
                 return f"You already answered for {messages.day_title(day)}; nothing to skip."
             entry.skipped_at = self.ctx.clock.now()
+            self.ctx.signals.home_changed.send(session, HomeChanged((call.user_id,)))
         return f"Skipped: no standup for you on {messages.day_title(day)}. You show as away in the summary."
 
     def away(self, call: CommandCall) -> str:

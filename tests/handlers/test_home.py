@@ -11,7 +11,7 @@ JAMES, VITALY = TEAM[0].id, TEAM[1].id
 
 def home_text(harness: Harness, user: str) -> list[str]:
     harness.driver.open_home(user)
-    return [b.get("text", {}).get("text", "") for b in harness.sim.home_views[user]["blocks"]]
+    return home_text_now(harness, user)
 
 
 def test_an_empty_home_says_nothing_is_waiting(harness: Harness) -> None:
@@ -58,3 +58,21 @@ def test_sections_and_the_view_stay_within_slacks_limits() -> None:
     capped = cap([{"type": "divider"}] * 150)
     assert len(capped) == 100 and capped[-1]["elements"][0]["text"] == "and 51 more blocks not shown"
     assert cap([{"type": "divider"}] * 100) == [{"type": "divider"}] * 100
+
+
+def test_the_home_is_republished_when_something_in_it_changes(harness: Harness) -> None:
+    harness.driver.say(ASKER.id, "s_fulfillment", "Who owns the trial flow?")
+    assert ASKER.id not in harness.sim.home_views, "not published for someone who never opened it"
+    harness.driver.open_home(ASKER.id)
+    asked = harness.sim.messages("s_fulfillment")[-1]
+    assert any("Who owns the trial flow?" in t for t in home_text_now(harness, ASKER.id))
+    harness.driver.react(ASKER.id, "s_fulfillment", asked["ts"], "white_check_mark")
+    assert "_None: everything you asked has a ✅._" in home_text_now(harness, ASKER.id)
+    harness.driver.command(VITALY, "/incident", "declare Renewals failing")
+    assert any("Renewals failing" in t for t in home_text_now(harness, ASKER.id)), "incidents: everyone's home"
+    harness.driver.click(VITALY, "Resolve", channel="s_fulfillment_status")
+    assert "_No open incidents._" in home_text_now(harness, ASKER.id)
+
+
+def home_text_now(harness: Harness, user: str) -> list[str]:
+    return [b.get("text", {}).get("text", "") for b in harness.sim.home_views[user]["blocks"]]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import async_updates
+from handlers.home.models import HomeVisit
 from handlers.incidents.models import Incident
 from handlers.pairing.models import PairRequest
 from handlers.questions.models import Question
@@ -19,9 +22,12 @@ from handlers.standups.models import StandupEntry
 from slackbot.app import BotContext
 from slackbot.durations import format_duration
 from slackbot.people import Directory
+from slackbot.signals import HomeChanged
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
+
+log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 100
 PER_SECTION = 10
@@ -113,19 +119,35 @@ class Home:
         lines = [f"• {r.topic} (asked {format_duration(now - r.created_at)} ago)" for r in found]
         return section("Your pair requests", lines, "No open pair requests.")
 
-    def publish(self, user_id: str) -> None:
-        with self.ctx.db.reading() as session:
-            view = self.view(session, user_id, self.ctx.clock.now())
-        self.ctx.client.views_publish(user_id=user_id, view=view)
+    def opened(self, user_id: str) -> None:
+        with self.ctx.db.transaction() as session:
+            session.merge(HomeVisit(user_id=user_id, opened_at=self.ctx.clock.now()))
+            self.publish(session, user_id)
+
+    def publish(self, session: Session, user_id: str) -> None:
+        self.ctx.client.views_publish(user_id=user_id, view=self.view(session, user_id, self.ctx.clock.now()))
+
+    def on_change(self, session: Session, change: HomeChanged) -> None:
+        """Republish, in the changing transaction, for those who have opened their Home before; a
+        failure is logged, never allowed to undo the change itself."""
+        visitors = select(HomeVisit.user_id)
+        if not change.everyone:
+            visitors = visitors.where(HomeVisit.user_id.in_(change.user_ids))
+        for user_id in session.scalars(visitors):
+            try:
+                self.publish(session, user_id)
+            except SlackApiError as exc:
+                log.warning("could not republish %s's App Home: %s", user_id, exc.response.get("error"))
 
 
 def register(app: App, ctx: BotContext) -> None:
     home = Home(ctx)
+    ctx.signals.home_changed.connect(home.on_change)
 
     @app.event("app_home_opened")
     def publish_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            home.publish(event["user"])
+            home.opened(event["user"])
 
 
 def demo_scene(tour: Tour) -> None:
