@@ -131,6 +131,23 @@ class CommandRegistry:
         return handle
 
 
+def whole_number(text: str, what: str, default: int, maximum: int) -> int:
+    """A count typed by a person (weeks, a page): ``default`` when blank, a clear error when not 1..maximum."""
+    text = text.strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise UsageError(f"`{text}` is not a {what}: give a whole number from 1 to {maximum}.")
+    return int(text)
+
+
+WEEKS_DEFAULT, WEEKS_MAX = 4, 52
+
+
+def weeks(text: str) -> int:
+    return whole_number(text, "number of weeks", WEEKS_DEFAULT, WEEKS_MAX)
+
+
 def respond_safely(respond: Respond, work: Callable[[], str | None], usage: Callable[[], str]) -> None:
     """Run the work and answer ephemerally; bad input gets its message and usage, a bug a short apology."""
     try:

@@ -23,7 +23,7 @@ from handlers.incidents import messages
 from handlers.incidents.models import Incident, Notice, TimelineEntry
 from handlers.incidents.policy import levels, next_step, snapshot
 from slackbot.app import BotContext
-from slackbot.commands import CommandCall, UsageError
+from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.durations import format_duration
 from slackbot.pagerduty import PagerDutyError
 from slackbot.signals import HomeChanged, ProbeAlerted
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 PAGES = ("dm", "usergroup")
 DEFAULT_SEVERITY = "sev2"
-MAX_STATS_WEEKS = 52
 
 
 class Incidents:
@@ -357,15 +356,13 @@ class Incidents:
             return messages.listing(open_ones, self.ctx.clock.now(), links)
 
     def stats_command(self, call: CommandCall) -> str:
-        weeks = int(call.text) if call.text.strip().isdigit() else (4 if not call.text.strip() else 0)
-        if not 1 <= weeks <= MAX_STATS_WEEKS:
-            raise UsageError(f"Give a number of weeks from 1 to {MAX_STATS_WEEKS}.")
-        since = self.ctx.clock.now() - timedelta(weeks=weeks)
+        count = weeks(call.text)
+        since = self.ctx.clock.now() - timedelta(weeks=count)
         with self.ctx.db.reading() as session:
             found = list(session.scalars(select(Incident).where(Incident.declared_at >= since)))
         to_ack = [i.acked_at - i.declared_at for i in found if i.acked_at]
         to_resolve = [i.resolved_at - i.declared_at for i in found if i.resolved_at]
-        return messages.stats(weeks, len(found), _mean(to_ack), _mean(to_resolve), len(to_resolve))
+        return messages.stats(count, len(found), _mean(to_ack), _mean(to_resolve), len(to_resolve))
 
 
 def _mean(values: list[timedelta]) -> timedelta | None:

@@ -20,7 +20,7 @@ from handlers.questions.models import Question
 from handlers.questions.service import Posted, Reaction
 from slackbot import idempotency
 from slackbot.app import BotContext
-from slackbot.commands import CommandCall, UsageError
+from slackbot.commands import CommandCall, weeks, whole_number
 from slackbot.signals import HomeChanged
 from slackbot.slack_lookup import usergroup_mention
 
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
-DEFAULT_STATS_WEEKS = 4
-MAX_STATS_WEEKS = 52
 DIGEST_TIME = time(9, 0)
 DIGEST_OLDEST = 5
 HUMAN_SUBTYPES = (None, "file_share", "thread_broadcast")
@@ -165,23 +163,15 @@ class Questions:
     # ----- commands -------------------------------------------------------------------------------
 
     def list_open(self, call: CommandCall) -> str:
-        page = _positive_number(call.text or "1", "page")
+        page = whole_number(call.text, "page", 1, 10_000)
         with self.ctx.db.reading() as session:
             found, total = service.open_questions(session, PER_PAGE, (page - 1) * PER_PAGE)
             return messages.open_list(found, total, page, PER_PAGE, self.ctx.clock.now())
 
     def stats(self, call: CommandCall) -> str:
-        weeks = _positive_number(call.text or str(DEFAULT_STATS_WEEKS), "number of weeks")
-        if weeks > MAX_STATS_WEEKS:
-            raise UsageError(f"At most {MAX_STATS_WEEKS} weeks, please.")
+        count = weeks(call.text)
         with self.ctx.db.reading() as session:
-            return messages.stats(service.weekly_stats(session, self.ctx.clock.now(), weeks, self.zone))
-
-
-def _positive_number(text: str, what: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise UsageError(f"`{text}` is not a {what}: give a whole number from 1.")
-    return int(text)
+            return messages.stats(service.weekly_stats(session, self.ctx.clock.now(), count, self.zone))
 
 
 def register(app: App, ctx: BotContext) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.standups import messages, schedule, service
 from handlers.standups.models import StandupDay, StandupEntry
 from slackbot.app import BotContext
-from slackbot.commands import CommandCall, UsageError
+from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.people import Directory
 from slackbot.signals import HomeChanged
 
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from slackbot.demo import Tour
 
 log = logging.getLogger(__name__)
-
-DEFAULT_STATS_WEEKS = 4
-MAX_STATS_WEEKS = 52
 
 
 class Standups:
@@ -214,19 +211,17 @@ class Standups:
         return f"Away from {messages.day_title(first)} to {messages.day_title(last)} (inclusive): no prompts then."
 
     def stats(self, call: CommandCall) -> str:
-        weeks = int(call.text) if call.text.isdigit() else (DEFAULT_STATS_WEEKS if not call.text else 0)
-        if not 1 <= weeks <= MAX_STATS_WEEKS:
-            raise UsageError(f"Give a number of weeks from 1 to {MAX_STATS_WEEKS}.")
+        count = weeks(call.text)
         now = self.ctx.clock.now()
         with self.ctx.db.reading() as session:
             zones = self.zones(session)
             since = min((schedule.local_day(now, z) for z in zones.values()), default=now.date()) - timedelta(
-                weeks=weeks
+                weeks=count
             )
             entries = service.history(session, zones, since)
             away = service.away_ranges(session, zones)
-        rows = [self._participation(user_id, zone, entries, away, weeks, now) for user_id, zone in zones.items()]
-        return messages.stats(weeks, rows)
+        rows = [self._participation(user_id, zone, entries, away, count, now) for user_id, zone in zones.items()]
+        return messages.stats(count, rows)
 
     def _participation(
         self,
@@ -234,12 +229,12 @@ class Standups:
         zone: ZoneInfo,
         entries: list[StandupEntry],
         away: dict[str, schedule.AwayRanges],
-        weeks: int,
+        span_weeks: int,
         now: datetime,
     ) -> schedule.Participation:
         mine = [e for e in entries if e.user_id == user_id]
         today = schedule.local_day(now, zone)
-        first = max(today - timedelta(days=7 * weeks - 1), min((e.day for e in mine), default=today))
+        first = max(today - timedelta(days=7 * span_weeks - 1), min((e.day for e in mine), default=today))
         days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
         return schedule.participation(
             user_id,

@@ -302,7 +302,9 @@ def test_list_notes_and_bad_input(harness: Harness) -> None:
     assert listing[1].startswith("• #1 sev2 *open*: First (0s ago) <https://")
     assert listing[2].startswith("• #2 sev3 *open*: Second")
     harness.driver.command(JAMES, "/incident", "stats many")
-    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].startswith("Give a number of weeks from 1 to 52.")
+    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].startswith(
+        "`many` is not a number of weeks: give a whole number from 1 to 52."
+    )
 
 
 def test_policy_steps() -> None:

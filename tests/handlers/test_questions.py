@@ -229,9 +229,9 @@ def test_pages_of_open_questions_and_bad_input(harness: Harness) -> None:
     second = shown(harness, JAMES)
     assert second.count("\n• ") == 5 and "Question number 24>" in second
     harness.driver.command(JAMES, "/fulfillment", "questions abc", channel=CHANNEL)
-    assert shown(harness, JAMES).startswith("`abc` is not a page: give a whole number from 1.")
+    assert shown(harness, JAMES).startswith("`abc` is not a page: give a whole number from 1 to 10000.")
     harness.driver.command(JAMES, "/fulfillment", "stats 99", channel=CHANNEL)
-    assert shown(harness, JAMES).startswith("At most 52 weeks, please.")
+    assert shown(harness, JAMES).startswith("`99` is not a number of weeks: give a whole number from 1 to 52.")
     assert harness.sim.messages(CHANNEL)[-1]["text"] == "Question number 24", "answers are ephemeral"
 
 

@@ -235,7 +235,9 @@ def test_stats_and_streaks(harness: Harness) -> None:
     assert f"• <@{BOB}>: 100% (4 answered, 0 missed, 1 away); streak 4" in lines
     assert f"• <@{VITALY}>: 60% (3 answered, 2 missed, 0 away); streak 0" in lines
     harness.driver.command(JAMES, "/standup", "stats abc")
-    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].startswith("Give a number of weeks from 1 to 52.")
+    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].startswith(
+        "`abc` is not a number of weeks: give a whole number from 1 to 52."
+    )
 
 
 @pytest.mark.parametrize(
