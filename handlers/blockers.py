@@ -76,7 +76,7 @@ class Blockers:
 
     def lift(self, call: CommandCall) -> str:
         wanted = call.text.strip()
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             query = select(Blocker).where(Blocker.lifted_at.is_(None)).order_by(Blocker.id.desc())
             open_ones = list(session.scalars(query))
         if wanted:

@@ -8,6 +8,13 @@ from slack_sdk.errors import SlackApiError
 log = logging.getLogger(__name__)
 
 
+def permalink(client: WebClient, channel: str, ts: str | None) -> str:
+    """The message's link; "" for a message not posted (yet)."""
+    if not ts:
+        return ""
+    return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+
+
 def usergroup_mention(client: WebClient, handle: str) -> str:
     """``<!subteam^ID>`` for a user group handle; a plain ``@handle`` if Slack does not know it."""
     wanted = handle.lstrip("@")

@@ -83,7 +83,7 @@ class AsyncUpdates:
         if now < due_at(today, self.settings.day, self.settings.time, self.zone):
             return
         week = iso_week(today)
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             done = set(session.scalars(select(AsyncUpdateReminder.user_id).where(AsyncUpdateReminder.week == week)))
         todo = [user for user in self.people if user not in done]
         self.ctx.each(todo, lambda session, user: self.remind(session, user, week, now), "async update reminder")

@@ -27,7 +27,7 @@ from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.durations import format_duration
 from slackbot.pagerduty import PagerDutyError
 from slackbot.signals import HomeChanged, ProbeAlerted
-from slackbot.slack_lookup import usergroup_mention
+from slackbot.slack_lookup import permalink, usergroup_mention
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -188,7 +188,7 @@ class Incidents:
     # ----- delivery and the tick ----------------------------------------------------------------------
 
     def run_due(self, now: datetime) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             due = list(
                 session.scalars(
                     select(Incident.id)
@@ -211,7 +211,7 @@ class Incidents:
         self.deliver()
 
     def deliver(self) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             pending = list(
                 session.scalars(
                     select(Notice.id).where(Notice.sent_at.is_(None), Notice.cancelled.is_(False)).order_by(Notice.id)
@@ -244,7 +244,7 @@ class Incidents:
 
     def send(self, incident: Incident, notice: Notice) -> None:
         if notice.kind == "dm":
-            link = self.permalink(incident)
+            link = self.message_link(incident)
             text, blocks = messages.page(incident, notice.level or 0, len(levels(incident.policy)), link)
             posted = self.ctx.client.chat_postMessage(channel=notice.target, text=text, blocks=blocks)
             notice.channel_id, notice.ts = posted["channel"], posted["ts"]
@@ -276,14 +276,10 @@ class Incidents:
                 "level": (notice.level or 0) + 1,
             },
         }
-        return payload, [{"href": self.permalink(incident), "text": "Incident in Slack"}]
+        return payload, [{"href": self.message_link(incident), "text": "Incident in Slack"}]
 
-    def permalink(self, incident: Incident) -> str:
-        if not incident.message_ts:
-            return ""
-        return str(
-            self.ctx.client.chat_getPermalink(channel=incident.channel_id, message_ts=incident.message_ts)["permalink"]
-        )
+    def message_link(self, incident: Incident) -> str:
+        return permalink(self.ctx.client, incident.channel_id, incident.message_ts)
 
     # ----- Slack entry points -------------------------------------------------------------------------
 
@@ -305,9 +301,9 @@ class Incidents:
     def on_shortcut(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         message = body.get("message", {})
-        link = self.ctx.client.chat_getPermalink(channel=body["channel"]["id"], message_ts=message.get("ts", ""))
+        link = permalink(self.ctx.client, body["channel"]["id"], message.get("ts"))
         first_line = (message.get("text") or "(no text)").strip().splitlines()[0][:150]
-        summary = f"{first_line} (<{link['permalink']}|from this message>)"
+        summary = f"{first_line} (<{link}|from this message>)"
         with self.ctx.db.transaction() as session:
             incident = self.declare(session, summary, DEFAULT_SEVERITY, "shortcut", body["user"]["id"])
             number = incident.id
@@ -352,7 +348,7 @@ class Incidents:
             open_ones = list(
                 session.scalars(select(Incident).where(Incident.state != "resolved").order_by(Incident.id))
             )
-            links = {i.id: self.permalink(i) for i in open_ones}
+            links = {i.id: self.message_link(i) for i in open_ones}
             return messages.listing(open_ones, self.ctx.clock.now(), links)
 
     def stats_command(self, call: CommandCall) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from handlers.intake.models import IntakeRequest
 from slackbot.app import BotContext
 from slackbot.commands import CommandCall, UsageError
+from slackbot.slack_lookup import permalink
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -126,7 +127,7 @@ class Intake:
         posted = self.ctx.client.chat_postMessage(
             channel=user, text=f"Filing your intake request “{answers['title']}”…"
         )
-        link = self.ctx.client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"])["permalink"]
+        link = permalink(self.ctx.client, posted["channel"], posted["ts"])
         with self.ctx.db.transaction() as session:
             request = IntakeRequest(
                 user_id=user,
@@ -195,7 +196,7 @@ class Intake:
     def retry_pending(self, now: datetime) -> None:
         if self.ctx.gitlab is None:
             return
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             due = list(
                 session.scalars(
                     select(IntakeRequest.id).where(

@@ -22,6 +22,7 @@ from slackbot.app import BotContext
 from slackbot.commands import CommandCall
 from slackbot.durations import format_duration
 from slackbot.signals import HomeChanged
+from slackbot.slack_lookup import permalink
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -167,7 +168,7 @@ class Pairing:
             found = list(
                 session.scalars(select(PairRequest).where(PairRequest.state == "open").order_by(PairRequest.id))
             )
-            links = {r.id: self._link(r) for r in found}
+            links = {r.id: permalink(self.ctx.client, r.channel_id, r.ts) for r in found}
         if not found:
             return "No open pair requests. `/pair TOPIC` asks for one."
         lines = ["*Open pair requests*"]
@@ -175,11 +176,6 @@ class Pairing:
             f"• <{links[r.id]}|{r.topic}> by <@{r.requester}>, {format_duration(now - r.created_at)} ago" for r in found
         ]
         return "\n".join(lines)
-
-    def _link(self, request: PairRequest) -> str:
-        if request.ts is None:
-            return ""
-        return str(self.ctx.client.chat_getPermalink(channel=request.channel_id, message_ts=request.ts)["permalink"])
 
     def stats(self, _call: CommandCall) -> str:
         with self.ctx.db.reading() as session:
@@ -199,7 +195,7 @@ class Pairing:
     # ----- scheduled ---------------------------------------------------------------------------------
 
     def bump_and_expire(self, now: datetime) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             due = list(
                 session.scalars(
                     select(PairRequest.id).where(

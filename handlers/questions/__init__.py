@@ -22,7 +22,7 @@ from slackbot import idempotency
 from slackbot.app import BotContext
 from slackbot.commands import CommandCall, weeks, whole_number
 from slackbot.signals import HomeChanged
-from slackbot.slack_lookup import usergroup_mention
+from slackbot.slack_lookup import permalink, usergroup_mention
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
@@ -73,8 +73,8 @@ class Questions:
             self._once(body, lambda s: service.record_reply(s, posted) if posted.is_reply else self.start(s, posted))
 
     def start(self, session: Session, posted: Posted) -> None:
-        permalink = self.ctx.client.chat_getPermalink(channel=posted.channel_id, message_ts=posted.ts)["permalink"]
-        question = service.track(session, posted, permalink, self.settings)
+        link = permalink(self.ctx.client, posted.channel_id, posted.ts)
+        question = service.track(session, posted, link, self.settings)
         if question is None:
             return
         self.ctx.signals.home_changed.send(session, HomeChanged((question.asker_id,)))
@@ -108,7 +108,7 @@ class Questions:
 
     def send_nudges(self, now: datetime) -> None:
         after = self.settings.nudge_unreplied_after
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             due = service.due_for_nudge(session, now, after)
         mention = (
             usergroup_mention(self.ctx.client, self.settings.triage_usergroup)
@@ -125,7 +125,7 @@ class Questions:
 
     def remind_askers(self, now: datetime) -> None:
         after = self.settings.remind_asker_after
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             due = service.due_for_asker_reminder(session, now, after)
 
         def remind(question: Question) -> None:

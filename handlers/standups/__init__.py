@@ -45,16 +45,16 @@ class Standups:
         return self.directory.timezones(session, self.members if user_ids is None else user_ids)
 
     def today(self, user_id: str) -> date:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             zone = self.zones(session, [user_id])[user_id]
         return schedule.local_day(self.ctx.clock.now(), zone)
 
     # ----- scheduled -------------------------------------------------------------------------------
 
     def send_prompts(self, now: datetime) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             zones = self.zones(session)
-            days = {day for zone in zones.values() for day in schedule.candidate_days(now, zone)}
+            days = schedule.open_days(zones.values(), now)
             due = schedule.due_prompts(
                 zones, now, self.settings, service.away_ranges(session, zones), service.prompted(session, days)
             )
@@ -69,9 +69,9 @@ class Standups:
         self.ctx.each(due, prompt, "standup prompt")
 
     def send_reminders(self, now: datetime) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             zones = self.zones(session)
-            days = {day for zone in zones.values() for day in schedule.candidate_days(now, zone)}
+            days = schedule.open_days(zones.values(), now)
             due = [
                 (e.user_id, e.day)
                 for e in service.due_reminders(session, days)
@@ -92,9 +92,9 @@ class Standups:
         return window.remind_at <= now < window.cutoff
 
     def post_summaries(self, now: datetime) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             zones = self.zones(session)
-        days = {day for zone in zones.values() for day in schedule.candidate_days(now, zone)}
+        days = schedule.open_days(zones.values(), now)
         due = [day for day in sorted(days) if self._summary_due(day, zones, now)]
         self.ctx.each(due, lambda session, day: self._post_summary(session, day, zones), "standup summary")
 
@@ -139,7 +139,7 @@ class Standups:
     # ----- the modal --------------------------------------------------------------------------------
 
     def open_modal(self, user_id: str, day: date, trigger_id: str) -> None:
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             current = session.get(StandupEntry, (user_id, day))
             view = messages.modal(day, self.questions, current)
         self.ctx.client.views_open(trigger_id=trigger_id, view=view)

@@ -48,6 +48,11 @@ def candidate_days(now: datetime, zone: ZoneInfo) -> list[date]:
     return [today - timedelta(days=1), today]
 
 
+def open_days(zones: Iterable[ZoneInfo], now: datetime) -> set[date]:
+    """Every local date, across the team's timezones, whose standup window may still be open."""
+    return {day for zone in zones for day in candidate_days(now, zone)}
+
+
 def due_prompts(
     zones: Mapping[str, ZoneInfo],
     now: datetime,

@@ -43,7 +43,7 @@ class Probes:
 
     def run_due(self, now: datetime) -> None:
         """Check every due probe, in parallel, then record each result in its own transaction."""
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             states = {s.name: s for s in session.scalars(select(ProbeState))}
         due = [p for p in self.probes.values() if p.name not in states or states[p.name].next_check_at <= now]
         if not due:
@@ -212,7 +212,7 @@ class Pipelines:
         ]
         listed += project.pipelines.list(source="schedule", per_page=POLL_PER_REF, get_all=False)
         recent = {p.id: p for p in listed if p.status in pipelines.FINISHED and _recent(p, now)}
-        with self.ctx.db.transaction() as session:
+        with self.ctx.db.reading() as session:
             seen = {
                 (r.pipeline_id, r.status)
                 for r in session.scalars(
