@@ -1,48 +1,28 @@
-"""One module per capability; each ``register(app, ctx)`` adds its listeners, commands and jobs."""
+"""The composition root: every package here is a capability exporting ``CAPABILITY``.
 
-from slack_bolt import App
+They are found by walking this package, so adding a capability touches only its own package (and
+a migration and the manifest). The plumbing reaches this function through the ``fulfillbot``
+entry point and never imports ``handlers`` itself.
+"""
 
-from handlers import (
-    async_updates,
-    blockers,
-    cadence,
-    general,
-    home,
-    incidents,
-    intake,
-    pairing,
-    questions,
-    standups,
-    status,
-)
-from slackbot.app import BotContext
+from __future__ import annotations
 
-CAPABILITIES = [
-    general,
-    standups,
-    questions,
-    status,
-    incidents,
-    blockers,
-    intake,
-    pairing,
-    async_updates,
-    cadence,
-    home,
-]
+import importlib
+import pkgutil
 
-COMMANDS = {
-    "/fulfillment": "questions asked in the questions channel, their stats, and the status of our services",
-    "/standup": "daily standups in the daily channel",
-    "/incident": "declare and run incidents with escalation paging",
-    "/blocker": "production blockers that stop auto-deploy",
-    "/intake": "intake requests filed in the intake project",
-    "/pair": "pair-programming requests in the engineering channel",
-}
+from slackbot.capability import Capability, config_sections
 
 
-def register_all(app: App, ctx: BotContext) -> None:
-    for command, summary in COMMANDS.items():
-        ctx.commands.router(command, summary)
-    for capability in CAPABILITIES:
-        capability.register(app, ctx)
+def capabilities() -> list[Capability]:
+    found = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module.ispkg:
+            capability = getattr(importlib.import_module(f"{__name__}.{module.name}"), "CAPABILITY", None)
+            if isinstance(capability, Capability):
+                found.append(capability)
+    return found
+
+
+def sections() -> list[type]:
+    """Every capability's config section classes, for parsing a config file."""
+    return config_sections(capabilities())

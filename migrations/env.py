@@ -13,7 +13,7 @@ def run_migrations_online() -> None:
     if not isinstance(engine, Engine):
         engine = make_engine(Settings.from_env().database_url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=metadata(), render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

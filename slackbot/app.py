@@ -1,4 +1,5 @@
-"""The app factory: builds one bot (Bolt app, scheduler, web routes) from settings and config.
+"""The app factory: builds one bot (edge, inbox, outbox, Bolt app, scheduler) from settings, config
+and the capabilities to wire in.
 
 Nothing is built at import time; ``build_bot`` is called by the CLI, the WSGI entry point, the
 test harness and the demo, each passing its own clock and database.
@@ -7,93 +8,75 @@ test harness and the demo, each passing its own clock and database.
 from __future__ import annotations
 
 import logging
-import re
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any
 
-import gitlab
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from sqlalchemy import delete, func, select
 
-from slackbot import idempotency
+from slackbot import pagerduty
+from slackbot.capability import Capability
 from slackbot.channels import resolve_channels
 from slackbot.clock import Clock, SystemClock
 from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
+from slackbot.context import BotContext
 from slackbot.db import Database
+from slackbot.edge import SlackEdge
 from slackbot.executor import TrackingExecutor
 from slackbot.gitlab_client import make_gitlab
+from slackbot.home import HomeSections
+from slackbot.inbox import Inbox
+from slackbot.interactions import Interactions
 from slackbot.metrics import Metrics
+from slackbot.models import InboxItem, OutboxItem
+from slackbot.outbox import Outbox, Priority
 from slackbot.pagerduty import PagerDuty
+from slackbot.people import Directory
+from slackbot.ratelimit import Pacer, SlackLimits
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
 from slackbot.slack_client import make_web_client
+from slackbot.slack_effects import GROUP_DM, KIND, RESPOND, SlackSender, UserGroups, group_dm_sender, respond_sender
 from slackbot.webhooks import GitLabWebhooks
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-
-@dataclass
-class BotContext:
-    """What every capability gets at ``register``: configuration and the shared plumbing."""
-
-    settings: Settings
-    config: Config
-    db: Database
-    clock: Clock
-    client: WebClient
-    metrics: Metrics
-    scheduler: Scheduler
-    commands: CommandRegistry
-    webhooks: GitLabWebhooks
-    channels: dict[str, str]
-    bot_user_id: str
-    gitlab: gitlab.Gitlab | None
-    pagerduty: PagerDuty | None
-    signals: Signals
-
-    def channel(self, key_or_id: str) -> str:
-        """The ID of a channel key from ``[channels]``; IDs pass through."""
-        return self.channels.get(key_or_id, key_or_id)
-
-    def once(self, key: str, effect: Callable[[Session], T], source: str = "event") -> T | None:
-        """Run ``effect`` in a transaction that also records ``key``; skip it if the key was recorded."""
-        with self.db.transaction() as session:
-            if not idempotency.claim(session, key, self.clock.now()):
-                self.metrics.events_deduplicated.labels(source).inc()
-                log.info("skipped %s: already processed", key)
-                return None
-            return effect(session)
-
-    def each(self, items: Iterable[T], step: Callable[[Session, T], object], what: str) -> None:
-        """Do ``step`` for each item in a transaction of its own; a failure is logged and the item,
-        still due in the database, is tried again on the next tick."""
-        for item in items:
-            try:
-                with self.db.transaction() as session:
-                    step(session, item)
-            except Exception:
-                log.exception("%s for %s failed; it stays due for the next tick", what, item)
+KEEP_FINISHED = timedelta(days=7)  # delivered effects and processed events are kept this long
 
 
 @dataclass
 class Bot:
     ctx: BotContext
     bolt: App
-    executor: TrackingExecutor
+    edge: SlackEdge
 
-    def start_scheduler(self) -> None:
+    def start_background(self) -> None:
+        """Production: the scheduler's clock and the deliverer's loop (tests drive both by hand)."""
         self.ctx.scheduler.start()
+        self.ctx.outbox.start()
+
+    def settle(self) -> None:
+        """Tests and the demo: wait until what has been received is processed and what is due is sent."""
+        for _ in range(20):
+            self.ctx.executor.wait_idle()
+            self.ctx.scheduler.wait_background()
+            self.ctx.outbox.drain()
+            if self.ctx.executor.idle() and self.ctx.outbox.idle():
+                return
 
     def shutdown(self) -> None:
-        self.ctx.scheduler.shutdown()
-        self.executor.shutdown(wait=True)
+        """Stop taking scheduled work, let deliveries in flight finish, then hand the lease over."""
+        self.ctx.scheduler.shutdown(release=False)
+        self.ctx.outbox.stop()
+        self.ctx.executor.shutdown(wait=True)
+        self.ctx.scheduler.release()
         self.ctx.db.dispose()
 
 
@@ -104,99 +87,132 @@ class StartupError(Exception):
 def build_bot(
     settings: Settings,
     config: Config,
+    capabilities: Sequence[Capability],
     *,
     clock: Clock | None = None,
     migrate: bool = True,
     scheduler_holder: str | None = None,
+    limits: SlackLimits | None = None,
 ) -> Bot:
     clock = clock or SystemClock()
     metrics = Metrics()
     db = Database(settings.database_url)
     if migrate:
         db.migrate()
-    client = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
-    bot_user_id = _authenticate(client)
+    startup = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
+    startup.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(2)]
+    identity = _authenticate(startup)
     try:
-        channels = resolve_channels(client, config.channels)
+        channels = resolve_channels(startup, config.channels)
     except SlackApiError as exc:
         raise StartupError(f"could not list Slack channels: {exc.response.get('error')}") from None
+    requests_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
+    delivery_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics, retries=False)
+    scheduler = Scheduler(db, clock, config.scheduler.tick, metrics, scheduler_holder)
+    outbox = Outbox(db, clock, metrics, Pacer(limits), scheduler.lease.holder, scheduler.lease.holding)
+    executor = TrackingExecutor()
+    inbox = Inbox(db, clock, metrics, outbox, executor)
+    bolt = App(
+        client=WebClient(base_url=requests_client.base_url),  # no token: each request's comes from `authorize`
+        signing_secret=settings.signing_secret or "unused-in-socket-mode",
+        request_verification_enabled=False,  # the edge has checked the signature on the raw bytes
+        authorize=_fixed_authorization(identity, settings.bot_token),
+        process_before_response=True,  # listeners record their work, then acknowledge
+        ignoring_self_events_enabled=False,
+        url_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
     ctx = BotContext(
         settings=settings,
         config=config,
         db=db,
         clock=clock,
-        client=client,
         metrics=metrics,
-        scheduler=Scheduler(db, clock, config.scheduler.tick, metrics, scheduler_holder),
-        commands=CommandRegistry(config.slack.admins),
-        webhooks=GitLabWebhooks(settings.gitlab_webhook_secret),
+        scheduler=scheduler,
+        outbox=outbox,
+        inbox=inbox,
+        commands=CommandRegistry(config.slack.admins, executor.run_soon, lambda url, text: _reply(outbox, url, text)),
+        interactions=Interactions(bolt, outbox, requests_client),
+        webhooks=GitLabWebhooks(settings.gitlab_webhook_secret, inbox),
+        home=HomeSections(),
+        signals=Signals(),
+        directory=Directory(config, db, requests_client),
+        executor=executor,
+        client=requests_client,
+        outbox_client=delivery_client,
         channels=channels,
-        bot_user_id=bot_user_id,
+        bot_user_id=str(identity["user_id"]),
+        team_url=str(identity.get("url") or "https://slack.com/"),
         gitlab=make_gitlab(settings),
         pagerduty=PagerDuty(settings.pagerduty_events_url, settings.pagerduty_routing_key)
         if settings.pagerduty_routing_key
         else None,
-        signals=Signals(),
     )
-    executor = TrackingExecutor()
-    bolt = App(
-        client=client,
-        signing_secret=settings.signing_secret,
-        request_verification_enabled=not settings.socket_mode,
-        token_verification_enabled=False,
-        listener_executor=executor,
-        logger=logging.getLogger("slack_bolt"),
-    )
-    bolt.middleware(_measure(metrics))
-    bolt.middleware(_skip_processed_events(ctx))
-
-    from handlers import register_all
-
-    register_all(bolt, ctx)
+    outbox.register(KIND, SlackSender(delivery_client, db, UserGroups(delivery_client)).sender())
+    outbox.register(RESPOND, respond_sender())
+    outbox.register(GROUP_DM, group_dm_sender(delivery_client))
+    if ctx.pagerduty is not None:
+        outbox.register(pagerduty.KIND, pagerduty.sender(ctx.pagerduty, db, ctx.team_url))
+    scheduler.add("inbox.retries", inbox.sweep, Priority.URGENT)
+    scheduler.add("plumbing.prune", lambda now: _prune(db, now), Priority.HOME)
+    for capability in capabilities:
+        for command in capability.commands:
+            ctx.commands.router(command.name, command.summary)
+    for capability in capabilities:
+        capability.register(ctx)
     ctx.commands.install(bolt)
-    bolt.event(re.compile(".*"))(_ignore_event)
     bolt.error(_answer_errors)
-    log.info("features: %s", "; ".join(feature_summary(settings, config)))
-    return Bot(ctx, bolt, executor)
+    log.info("features: %s", "; ".join(feature_summary(settings, config, capabilities)))
+    return Bot(ctx, bolt, SlackEdge(bolt, inbox, metrics))
 
 
-def _authenticate(client: WebClient) -> str:
+def _authenticate(client: WebClient) -> dict[str, Any]:
     try:
-        return str(client.auth_test()["user_id"])
+        return dict(client.auth_test().data)  # type: ignore[arg-type]
     except SlackApiError as exc:
         raise StartupError(f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
 
 
-def _measure(metrics: Metrics) -> Callable[..., Any]:
-    def measure_handler_time(body: dict[str, Any], next: Callable[[], Any]) -> Any:
-        kind = str(body.get("type") or ("slash_command" if "command" in body else "unknown"))
-        started = time.perf_counter()
-        try:
-            return next()
-        finally:
-            metrics.handler_seconds.labels(kind).observe(time.perf_counter() - started)
-
-    return measure_handler_time
-
-
-def _skip_processed_events(ctx: BotContext) -> Callable[..., Any]:
-    """A retried or repeated event whose effect is recorded is acknowledged and goes no further."""
-
-    def skip_processed_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            with ctx.db.reading() as session:
-                done = idempotency.is_claimed(session, idempotency.event_key(event_id))
-            if done:
-                ctx.metrics.events_deduplicated.labels("event").inc()
-                return BoltResponse(status=200, body="")
-        return next()
-
-    return skip_processed_events
+def _fixed_authorization(identity: dict[str, Any], token: str) -> Any:
+    """Bolt authorizes every request from the ``auth.test`` made at start: a Slack outage later never
+    makes it tell a person to reinstall the app."""
+    result = AuthorizeResult(
+        enterprise_id=identity.get("enterprise_id"),
+        team_id=identity.get("team_id"),
+        bot_user_id=identity.get("user_id"),
+        bot_id=identity.get("bot_id"),
+        bot_token=token,
+    )
+    return lambda **_kwargs: result
 
 
-def _ignore_event() -> None:
-    """Events no capability listens to are acknowledged, so Slack does not retry them."""
+def _reply(outbox: Outbox, response_url: str, text: str) -> None:
+    with outbox.work() as work:
+        work.slack.respond(response_url, text)
+
+
+def _prune(db: Database, now: datetime) -> None:
+    """Delivered effects and processed events are kept a week, for inspection, then deleted."""
+    cutoff = now - KEEP_FINISHED
+    with db.transaction() as session:
+        session.execute(
+            delete(OutboxItem).where(
+                OutboxItem.state.in_(("done", "cancelled", "dropped")), OutboxItem.created_at < cutoff
+            )
+        )
+        session.execute(
+            delete(InboxItem).where(InboxItem.state.in_(("done", "dropped")), InboxItem.received_at < cutoff)
+        )
+
+
+def parked_counts(db: Database) -> dict[str, int]:
+    with db.reading() as session:
+        return {
+            "inbox": session.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.state == "parked"))
+            or 0,
+            "outbox": session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state == "parked"))
+            or 0,
+        }
 
 
 def _answer_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
@@ -204,7 +220,7 @@ def _answer_errors(error: Exception, body: dict[str, Any], logger: logging.Logge
     return BoltResponse(status=200, body="")
 
 
-def feature_summary(settings: Settings, config: Config) -> list[str]:
+def feature_summary(settings: Settings, config: Config, capabilities: Sequence[Capability]) -> list[str]:
     """What is on and what is off for lack of config, said once at start."""
     gitlab = "on" if settings.gitlab_token else "off (GITLAB_TOKEN unset)"
     return [
@@ -213,7 +229,5 @@ def feature_summary(settings: Settings, config: Config) -> list[str]:
         "GitLab webhook: " + ("on" if settings.gitlab_webhook_secret else "off (GITLAB_WEBHOOK_SECRET unset)"),
         "PagerDuty: " + ("on" if settings.pagerduty_routing_key else "off (PAGERDUTY_ROUTING_KEY unset)"),
         f"people: {len(config.people)}",
-        f"health probes: {len(config.status.probes)}",
-        f"escalation levels: {len(config.incidents.escalation)}",
-        f"cadence reminders: {len(config.cadence)}",
+        "capabilities: " + ", ".join(c.name for c in capabilities),
     ]

@@ -2,7 +2,11 @@
 
 Every command answers ``help`` and an unknown subcommand with its usage, ephemerally. A
 subcommand handler takes a ``CommandCall`` and returns the reply text (or None when it answered
-another way, e.g. by opening a modal). It runs after the ack, so slow work never delays Slack.
+another way, e.g. by opening a modal). It runs before the ack and its reply is the ack's text:
+what the command decides is committed before Slack hears back, or the person is told it failed.
+Handlers only touch the database (and ``views.open``), so this stays well within Slack's 3 s. A
+``slow`` subcommand (one that must read GitLab) is acknowledged first; its reply follows through
+the outbox.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,7 @@ class CommandCall:
     text: str
     trigger_id: str
     is_admin: bool
+    response_url: str = ""
 
 
 Handler = Callable[[CommandCall], str | None]
@@ -41,6 +46,7 @@ class Subcommand:
     description: str
     handler: Handler
     admin_only: bool = False
+    slow: bool = False
 
 
 @dataclass
@@ -57,9 +63,10 @@ class CommandRouter:
         description: str,
         arguments: str = "",
         admin_only: bool = False,
+        slow: bool = False,
     ) -> None:
         """Add ``/command name ...``; the name "" is what a text that matches no subcommand runs."""
-        sub = Subcommand(name, arguments, description, handler, admin_only)
+        sub = Subcommand(name, arguments, description, handler, admin_only, slow)
         if name:
             self.subcommands[name] = sub
         else:
@@ -88,11 +95,20 @@ def _usage_line(command: str, sub: Subcommand) -> str:
     return f"`{call}`: {sub.description}"
 
 
-class CommandRegistry:
-    """All slash commands of the bot, installed into Bolt once every capability has added to them."""
+Later = Callable[[Callable[[], None]], None]
+Reply = Callable[[str, str], None]
 
-    def __init__(self, admins: list[str]):
+
+class CommandRegistry:
+    """All slash commands of the bot, installed into Bolt once every capability has added to them.
+
+    ``later`` runs work after the ack (a slow subcommand); ``reply(response_url, text)`` records its
+    answer in the outbox."""
+
+    def __init__(self, admins: list[str], later: Later, reply: Reply):
         self.admins = set(admins)
+        self.later = later
+        self.reply = reply
         self.routers: dict[str, CommandRouter] = {}
 
     def router(self, command: str, summary: str = "") -> CommandRouter:
@@ -106,29 +122,47 @@ class CommandRegistry:
             app.command(router.command)(self._listener(router))
 
     def _listener(self, router: CommandRouter) -> Callable[..., None]:
-        def handle(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-            sub, rest = router.route(command.get("text", ""))
+        def handle(ack: Ack, command: dict[str, Any]) -> None:
+            sub, rest = router.route(_text(command, "text"))
             if sub is None:
                 unknown = f"I don't know `{rest}`. " if rest and rest.lower() != "help" else ""
                 ack(text=unknown + router.usage(), response_type="ephemeral")
                 return
-            user_id = command.get("user_id", "")
+            user_id = _text(command, "user_id")
             if sub.admin_only and user_id not in self.admins:
                 ack(text=f"`{router.command} {sub.name}` is for admins only.", response_type="ephemeral")
                 return
-            ack()
             call = CommandCall(
                 command=router.command,
                 user_id=user_id,
-                channel_id=command.get("channel_id", ""),
+                channel_id=_text(command, "channel_id"),
                 text=rest,
-                trigger_id=command.get("trigger_id", ""),
+                trigger_id=_text(command, "trigger_id"),
                 is_admin=user_id in self.admins,
+                response_url=_text(command, "response_url"),
             )
-            respond_safely(respond, lambda: sub.handler(call), router.usage)
+            if sub.slow:
+                ack()
+                self.later(lambda: self._answer_later(call, sub, router))
+                return
+            reply = answer(lambda: sub.handler(call), router.usage)
+            ack(text=reply, response_type="ephemeral") if reply else ack()
 
         handle.__name__ = f"command_{router.command.strip('/')}"
         return handle
+
+    def _answer_later(self, call: CommandCall, sub: Subcommand, router: CommandRouter) -> None:
+        reply = answer(lambda: sub.handler(call), router.usage)
+        if reply:
+            try:
+                self.reply(call.response_url, reply)
+            except Exception:
+                log.exception("could not record the answer to %s", call.command)
+
+
+def _text(payload: dict[str, Any], key: str) -> str:
+    value = payload.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def whole_number(text: str, what: str, default: int, maximum: int) -> int:
@@ -148,14 +182,15 @@ def weeks(text: str) -> int:
     return whole_number(text, "number of weeks", WEEKS_DEFAULT, WEEKS_MAX)
 
 
-def respond_safely(respond: Respond, work: Callable[[], str | None], usage: Callable[[], str]) -> None:
-    """Run the work and answer ephemerally; bad input gets its message and usage, a bug a short apology."""
+FAILED = "Sorry, that failed on my side and nothing was changed. It has been logged; please try again in a minute."
+
+
+def answer(work: Callable[[], str | None], usage: Callable[[], str]) -> str | None:
+    """Run the work and say what to answer: bad input gets its message and usage, a failure a short apology."""
     try:
-        reply = work()
+        return work()
     except UsageError as exc:
-        reply = f"{exc}\n\n{usage()}"
+        return f"{exc}\n\n{usage()}"
     except Exception:
         log.exception("command failed")
-        reply = "Sorry, that failed on my side. It has been logged; please try again in a minute."
-    if reply:
-        respond(text=reply, response_type="ephemeral")
+        return FAILED

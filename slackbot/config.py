@@ -12,7 +12,7 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -129,55 +129,9 @@ class Person:
 
 
 @dataclass(frozen=True)
-class AutoReply:
-    keywords: list[str]
-    reply: str
-
-
-@dataclass(frozen=True)
-class QuestionsSection:
-    answered_emojis: list[str] = field(default_factory=lambda: ["white_check_mark"])
-    closed_by: Literal["anyone", "asker"] = "anyone"
-    nudge_unreplied_after: Duration = timedelta(hours=2)
-    remind_asker_after: Duration = timedelta(hours=24)
-    triage_usergroup: str = ""
-    autoreplies: list[AutoReply] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class StandupsSection:
-    time: TimeOfDay = time(9, 30)
-    days: list[Weekday] = field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    holidays: list[Date] = field(default_factory=list)
-    questions: list[str] = field(
-        default_factory=lambda: [
-            "What did you do since your last update?",
-            "What will you do today?",
-            "Anything blocking you?",
-        ]
-    )
-    remind_after: Duration = timedelta(hours=2)
-    summary_after: Duration = timedelta(hours=4)
-
-
-@dataclass(frozen=True)
-class Probe:
-    name: str
-    url: Url
-    interval: Duration = timedelta(minutes=1)
-    timeout: Duration = timedelta(seconds=10)
-    expect_status: int = 200
-    failures_before_alert: int = 2
-    cert_warn_days: list[int] = field(default_factory=lambda: [14, 7, 1])
-
-
-@dataclass(frozen=True)
-class StatusSection:
-    probes: list[Probe] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class GitLabSection:
+    """Shared by every capability that talks to GitLab: the projects, and how often to poll."""
+
     app_project: str = "gitlab-org/customers-gitlab-com"
     watched_refs: list[str] = field(default_factory=lambda: ["main"])
     poll_interval: Duration = timedelta(minutes=5)
@@ -186,64 +140,55 @@ class GitLabSection:
 
 
 @dataclass(frozen=True)
-class EscalationLevel:
-    ack_timeout: Duration
-    users: list[SlackUser] = field(default_factory=list)
-    usergroup: str = ""
-
-
-@dataclass(frozen=True)
-class IncidentsSection:
-    declare_on_probe_alert: bool = True
-    repeat: int = 1
-    escalation: list[EscalationLevel] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PairingSection:
-    bump_after: Duration = timedelta(hours=2)
-    expire_after: Duration = timedelta(hours=8)
-
-
-@dataclass(frozen=True)
-class AsyncUpdatesSection:
-    """The weekly reminder to comment on assigned issues (the handbook's async issue update)."""
-
-    day: Weekday = "mon"
-    time: TimeOfDay = time(10, 0)
-    current_milestone_only: bool = False
-
-
-@dataclass(frozen=True)
-class Cadence:
-    cron: Cron
-    text: str
-    channel: str = "announcements"
-
-
-@dataclass(frozen=True)
 class SchedulerSection:
     tick: Duration = timedelta(seconds=15)
 
 
+Problem = tuple[str, str]  # (key path, what is wrong)
+
+
 @dataclass(frozen=True)
 class Config:
+    """The whole config file: the core keys every capability shares, and each capability's own
+    section (``sections``, by top-level key), registered by the capability itself."""
+
     timezone: TimeZoneName = "UTC"
     slack: SlackSection = field(default_factory=SlackSection)
     channels: ChannelsSection = field(default_factory=ChannelsSection)
     people: list[Person] = field(default_factory=list)
-    questions: QuestionsSection = field(default_factory=QuestionsSection)
-    standups: StandupsSection = field(default_factory=StandupsSection)
-    status: StatusSection = field(default_factory=StatusSection)
     gitlab: GitLabSection = field(default_factory=GitLabSection)
-    incidents: IncidentsSection = field(default_factory=IncidentsSection)
-    pairing: PairingSection = field(default_factory=PairingSection)
-    async_updates: AsyncUpdatesSection = field(default_factory=AsyncUpdatesSection)
-    cadence: list[Cadence] = field(default_factory=list)
     scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+    sections: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *sections: Any, **core: Any) -> Config:
+        """A config with these capability sections (instances of section classes) and core keys."""
+        return cls(**core, sections={type(s).KEY: s for s in sections})
+
+    def section(self, kind: type[S]) -> S:
+        """The capability section of this class: as configured, else its defaults."""
+        found = self.sections.get(kind.KEY)  # type: ignore[attr-defined]
+        return found if isinstance(found, kind) else kind()
+
+    def with_section(self, section: Any) -> Config:
+        return dataclasses.replace(self, sections={**self.sections, type(section).KEY: section})
 
     def channel_ref(self, key: str) -> str:
         return str(getattr(self.channels, key))
+
+
+S = typing.TypeVar("S")
+
+
+def looks_like_channel_id(ref: str) -> bool:
+    return re.fullmatch(r"[CGD][A-Z0-9]{6,}", ref) is not None
+
+
+def channel_problem(ref: str) -> str | None:
+    """Why ``ref`` cannot name a channel (a key of ``[channels]`` or an ID), or None when it can."""
+    if ref in CHANNEL_KEYS or looks_like_channel_id(ref):
+        return None
+    return f'"{ref}" is neither a channel key ({", ".join(CHANNEL_KEYS)}) nor a channel ID'
 
 
 _MISSING = object()
@@ -258,12 +203,21 @@ class _Parser:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}" if path else message)
 
-    def section(self, cls: type, raw: Any, path: str) -> Any:
+    def capability_section(self, kind: type, raw: Any, path: str) -> Any:
+        """A capability's section; an ``ARRAY`` section is a list of tables held by its one field."""
+        if not getattr(kind, "ARRAY", False):
+            return self.section(kind, raw, path)
+        [holder] = dataclasses.fields(kind)
+        hints = typing.get_type_hints(kind, include_extras=True)
+        items = self.value(hints[holder.name], raw, path)
+        return _MISSING if items is _MISSING else kind(**{holder.name: items})
+
+    def section(self, cls: type, raw: Any, path: str, skip: set[str] | frozenset[str] = frozenset()) -> Any:
         if not isinstance(raw, Mapping):
             self.problem(path, f"expected a table, got {_describe(raw)}")
             return _MISSING
         hints = typing.get_type_hints(cls, include_extras=True)
-        known = {f.name: f for f in dataclasses.fields(cls)}
+        known = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
         for key in raw:
             if key not in known:
                 self.problem(_join(path, key), "unknown key")
@@ -325,7 +279,9 @@ class _Parser:
 
 
 def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+    if not path:
+        return key
+    return f"{path}{key}" if key.startswith("[") else f"{path}.{key}"
 
 
 def _show(value: Any) -> str:
@@ -336,48 +292,47 @@ def _describe(raw: Any) -> str:
     return f"{type(raw).__name__} {_show(raw)}"
 
 
-def _check_consistency(config: Config, parser: _Parser) -> None:
-    """Rules that span several keys."""
-    for i, level in enumerate(config.incidents.escalation):
-        if bool(level.users) == bool(level.usergroup):
-            parser.problem(f"incidents.escalation[{i}]", "needs exactly one of users or usergroup")
-    if config.incidents.repeat < 0:
-        parser.problem("incidents.repeat", "must be 0 or more")
+def _core_problems(config: Config) -> list[Problem]:
+    """Rules across the core keys; each capability section checks its own (``problems(config)``)."""
+    found: list[Problem] = []
     seen: set[str] = set()
     for i, person in enumerate(config.people):
         if person.slack in seen:
-            parser.problem(f"people[{i}].slack", f'"{person.slack}" is listed twice')
+            found.append((f"people[{i}].slack", f'"{person.slack}" is listed twice'))
         seen.add(person.slack)
-    for i, cadence in enumerate(config.cadence):
-        if cadence.channel not in CHANNEL_KEYS and not _looks_like_channel_id(cadence.channel):
-            parser.problem(
-                f"cadence[{i}].channel",
-                f'"{cadence.channel}" is neither a channel key ({", ".join(CHANNEL_KEYS)}) nor a channel ID',
-            )
-    for i, probe in enumerate(config.status.probes):
-        if probe.failures_before_alert < 1:
-            parser.problem(f"status.probes[{i}].failures_before_alert", "must be 1 or more")
     if config.scheduler.tick < timedelta(seconds=1):
-        parser.problem("scheduler.tick", "must be at least 1s")
-    if config.standups.summary_after <= config.standups.remind_after:
-        parser.problem("standups.summary_after", "must be later than standups.remind_after")
+        found.append(("scheduler.tick", "must be at least 1s"))
+    return found
 
 
-def _looks_like_channel_id(ref: str) -> bool:
-    return re.fullmatch(r"[CGD][A-Z0-9]{6,}", ref) is not None
-
-
-def parse_config(raw: Mapping[str, Any]) -> Config:
+def parse_config(raw: Mapping[str, Any], sections: Sequence[Any] = ()) -> Config:
+    """The config from raw TOML data; ``sections`` are the capabilities' section classes (each with a
+    ``KEY``, and optionally ``ARRAY = True`` for a top-level array of tables such as ``[[cadence]]``)."""
     parser = _Parser()
-    config = parser.section(Config, raw, "")
-    if config is not _MISSING:
-        _check_consistency(config, parser)
+    by_key: dict[str, Any] = {kind.KEY: kind for kind in sections}
+    core_raw = {k: v for k, v in raw.items() if k not in by_key}
+    core = parser.section(Config, core_raw, "", skip={"sections"})
+    parsed: dict[str, Any] = {}
+    for key, kind in by_key.items():
+        if key in raw:
+            value = parser.capability_section(kind, raw[key], key)
+            if value is not _MISSING:
+                parsed[key] = value
+    if core is _MISSING or len(parsed) != len([k for k in by_key if k in raw]):
+        raise ConfigError(parser.problems)
+    config = dataclasses.replace(core, sections=parsed)
+    problems = _core_problems(config)
+    for key, kind in by_key.items():
+        check = getattr(config.section(kind), "problems", None)
+        if check is not None:
+            problems += [(_join(key, path), message) for path, message in check(config)]
+    parser.problems += [f"{path}: {message}" for path, message in problems]
     if parser.problems:
         raise ConfigError(parser.problems)
-    return typing.cast(Config, config)
+    return config
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, sections: Sequence[type] = ()) -> Config:
     """Read and validate the config file; a missing file means every default."""
     file = Path(path)
     if not file.exists():
@@ -386,7 +341,7 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
-    return parse_config(raw)
+    return parse_config(raw, sections)
 
 
 @dataclass(frozen=True)

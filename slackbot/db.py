@@ -7,6 +7,7 @@ writers queue instead of failing on a lock upgrade; PostgreSQL is used as it is.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across a process crash, one fsync per checkpoint
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -75,6 +77,23 @@ def make_engine(url: str) -> Engine:
 
 
 READ_ONLY = "fulfillbot_read_only"
+
+_writing = threading.local()
+
+
+class RemoteCallInTransaction(RuntimeError):
+    """A Slack, GitLab or PagerDuty call was made while this thread holds a write transaction: record
+    the effect in the outbox instead, so it is sent after the commit."""
+
+
+def in_write_transaction() -> bool:
+    return getattr(_writing, "depth", 0) > 0
+
+
+def refuse_in_write_transaction(what: str) -> None:
+    """Called by every remote client before it sends: remote calls never run inside a write transaction."""
+    if in_write_transaction():
+        raise RemoteCallInTransaction(f"{what} called inside a write transaction")
 
 
 class Database:
@@ -88,8 +107,12 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        with self._sessions() as session, session.begin():
-            yield session
+        _writing.depth = getattr(_writing, "depth", 0) + 1
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        finally:
+            _writing.depth -= 1
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -33,3 +33,10 @@ class TrackingExecutor(ThreadPoolExecutor):
             _, not_done = wait(pending, timeout=timeout)
             if not_done:
                 raise TimeoutError(f"{len(not_done)} listener(s) still running after {timeout}s")
+
+    def run_soon(self, fn: Callable[[], None]) -> None:
+        self.submit(fn)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._pending

@@ -3,11 +3,12 @@
 import gitlab
 
 from slackbot.config import Settings
+from slackbot.outbox import DeliveryError
+from slackbot.remote import guarded_session
 
 
 def make_gitlab(settings: Settings) -> gitlab.Gitlab | None:
-    """No retries inside a call: scheduled work retries on its next turn, and a person gets a clear
-    error at once instead of a minute of backoff."""
+    """No retries inside a call: the outbox and the scheduled sweeps retry on their next turn."""
     if not settings.gitlab_token:
         return None
     return gitlab.Gitlab(
@@ -15,4 +16,14 @@ def make_gitlab(settings: Settings) -> gitlab.Gitlab | None:
         private_token=settings.gitlab_token,
         timeout=15,
         retry_transient_errors=False,
+        session=guarded_session("GitLab"),
     )
+
+
+def gitlab_failure(exc: Exception) -> DeliveryError:
+    """What a failed GitLab call means for its outbox row: no answer, 429 and 5xx are retried."""
+    if isinstance(exc, gitlab.exceptions.GitlabError):
+        code = exc.response_code
+        message = f"{code or 'no answer'}: {exc.error_message}"
+        return DeliveryError(message, retryable=code is None or code == 429 or code >= 500)
+    return DeliveryError(f"no answer: {type(exc).__name__}", retryable=True)

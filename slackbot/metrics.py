@@ -51,5 +51,59 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.inbox_received = Counter(
+            "fulfillbot_inbox_received",
+            "Events API deliveries and GitLab webhooks stored in the inbox, by source",
+            ["source"],
+            registry=self.registry,
+        )
+        self.inbox_processed = Counter(
+            "fulfillbot_inbox_processed",
+            "Inbox items processed, by source",
+            ["source"],
+            registry=self.registry,
+        )
+        self.inbox_failed = Counter(
+            "fulfillbot_inbox_failed",
+            "Inbox items that failed for good, by source and outcome (parked or dropped)",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_delivered = Counter(
+            "fulfillbot_outbox_delivered",
+            "Effects delivered, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.outbox_failed = Counter(
+            "fulfillbot_outbox_failed",
+            "Effects that failed for good, by kind and outcome (parked or dropped)",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_rate_limited = Counter(
+            "fulfillbot_outbox_rate_limited",
+            "Slack calls answered 429, by method",
+            ["method"],
+            registry=self.registry,
+        )
+        self.delivery_seconds = Histogram(
+            "fulfillbot_delivery_seconds",
+            "Time one effect's delivery took, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.events_rate_limited = Counter(
+            "fulfillbot_events_rate_limited",
+            "app_rate_limited notices from Slack: event deliveries to the bot are being dropped",
+            registry=self.registry,
+        )
+        self.parked = Gauge(
+            "fulfillbot_parked",
+            "Inbox items and outbox effects parked after their retries, waiting for `fulfillbot parked`",
+            ["store"],
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

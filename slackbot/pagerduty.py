@@ -1,11 +1,21 @@
-"""PagerDuty Events API v2: trigger, acknowledge and resolve under one dedup key per incident."""
+"""PagerDuty Events API v2: trigger, acknowledge and resolve under one dedup key per incident,
+sent through the outbox (lane per dedup key, so they reach PagerDuty in the order decided)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import requests
+
+from slackbot.db import Database
+from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.remote import guarded_session
+from slackbot.slack_effects import permalink, posted
+
+KIND = "pagerduty"
+LINK_WAIT = timedelta(seconds=10)  # a trigger waits this long at most for the Slack message it links
 
 
 class PagerDutyError(Exception):
@@ -18,6 +28,7 @@ class PagerDutyError(Exception):
 class PagerDuty:
     events_url: str
     routing_key: str
+    session: requests.Session = field(default_factory=lambda: guarded_session("PagerDuty"), compare=False)
 
     def send(
         self,
@@ -33,10 +44,51 @@ class PagerDuty:
         if links:
             body["links"] = links
         try:
-            response = requests.post(self.events_url, json=body, timeout=10)
+            response = self.session.post(self.events_url, json=body, timeout=10)
         except requests.RequestException as exc:
             raise PagerDutyError(f"PagerDuty did not answer: {type(exc).__name__}", retryable=True) from None
         if response.status_code in (200, 201, 202):
             return
         retryable = response.status_code == 429 or response.status_code >= 500
         raise PagerDutyError(f"PagerDuty answered {response.status_code}: {response.text[:300]}", retryable)
+
+
+def record(
+    out: Effects,
+    action: str,
+    dedup_key: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    link_ref: str | None = None,
+    link_text: str = "",
+    group: str | None = None,
+) -> None:
+    """Queue one event; a trigger links the bot's Slack message ``link_ref`` once it is posted."""
+    args = {"action": action, "dedup_key": dedup_key, "payload": payload, "link_ref": link_ref, "link_text": link_text}
+    out.add(
+        KIND,
+        args,
+        lane=f"pagerduty:{dedup_key}",
+        priority=Priority.URGENT,
+        group=group,
+        wait_for=link_ref,
+        wait_at_most=LINK_WAIT if link_ref else None,
+    )
+
+
+def sender(pagerduty: PagerDuty, db: Database, team_url: str) -> Sender:
+    def send(delivery: Delivery) -> dict[str, Any]:
+        args = delivery.args
+        links = None
+        if args.get("link_ref"):
+            with db.reading() as session:
+                message = posted(session, args["link_ref"])
+            if message is not None:
+                links = [{"href": permalink(team_url, message.channel, message.ts), "text": args["link_text"]}]
+        try:
+            pagerduty.send(args["action"], args["dedup_key"], args.get("payload"), links)
+        except PagerDutyError as exc:
+            raise DeliveryError(str(exc), retryable=exc.retryable) from None
+        return {}
+
+    return Sender(send=send)

@@ -1,7 +1,8 @@
 """Team members' timezones: the config's, else their Slack profile's, else the team's.
 
 Slack profiles are cached in the database and refreshed with one paginated ``users.list`` sweep
-when one is missing or a day old, so a tick never makes a call per person.
+(a background job: it waits on Slack, never inside a transaction) when one is missing or a day old,
+so a tick never makes a call per person.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from slackbot.config import Config
 from slackbot.db import Database
-from slackbot.models import SlackProfile
+from slackbot.models import PeriodicMark, SlackProfile
 
 log = logging.getLogger(__name__)
 
 PROFILE_MAX_AGE = timedelta(days=1)
+SWEPT = "slack.profiles.swept"  # a PeriodicMark: a users.list sweep has completed at least once
 
 
 def zone(name: str, fallback: ZoneInfo) -> ZoneInfo:
@@ -44,12 +46,21 @@ class Directory:
         }
         return {u: zone(self.configured.get(u) or profiles.get(u, ""), self.team_zone) for u in user_ids}
 
+    def not_yet_known(self, session: Session, user_ids: list[str]) -> set[str]:
+        """People whose timezone can only come from Slack, before the first profile sweep has read it:
+        prompting them now would use the team's timezone by mistake."""
+        if session.get(PeriodicMark, SWEPT) is not None:
+            return set()
+        unknown = [u for u in user_ids if u not in self.configured]
+        found = set(session.scalars(select(SlackProfile.user_id).where(SlackProfile.user_id.in_(unknown))))
+        return set(unknown) - found
+
     def refresh(self, now: datetime) -> None:
         """Sweep ``users.list`` if a configured person without a timezone has no fresh profile."""
         wanted = [p.slack for p in self.config.people if p.slack not in self.configured]
         if not wanted:
             return
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             fresh = set(
                 session.scalars(
                     select(SlackProfile.user_id).where(
@@ -59,14 +70,18 @@ class Directory:
             )
         if fresh >= set(wanted):
             return
+        members = [
+            member
+            for page in self.client.users_list(limit=200)
+            for member in page.get("members", [])
+            if not member.get("deleted") and not member.get("is_bot")
+        ]
         with self.db.transaction() as session:
-            for page in self.client.users_list(limit=200):
-                for member in page.get("members", []):
-                    if member.get("deleted") or member.get("is_bot"):
-                        continue
-                    session.merge(
-                        SlackProfile(
-                            user_id=member["id"], name=member.get("name", ""), tz=member.get("tz") or "", fetched_at=now
-                        )
+            for member in members:
+                session.merge(
+                    SlackProfile(
+                        user_id=member["id"], name=member.get("name", ""), tz=member.get("tz") or "", fetched_at=now
                     )
+                )
+            session.merge(PeriodicMark(name=SWEPT, next_at=now))
         log.info("refreshed Slack profiles for timezones")

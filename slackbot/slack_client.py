@@ -1,17 +1,22 @@
-"""The Slack Web API client: real ``WebClient``, configurable base URL, retries, error metrics."""
+"""The Slack Web API client: the real ``WebClient``, a configurable base URL, error metrics, and a
+refusal to call Slack while the calling thread holds a write transaction.
+
+The outbox's client never retries or sleeps inside a call: a 429 or a 5xx comes back to the
+outbox, which puts the row back in line and goes on with the rest. Calls made in a request (a
+modal opened with a 3-second ``trigger_id``) or at start retry a refused connection once.
+"""
 
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
+from slackbot.db import refuse_in_write_transaction
 from slackbot.metrics import Metrics
+
+CALL_TIMEOUT = 10  # seconds; well inside the scheduler lease, so a slow Slack never outlives it
 
 
 class InstrumentedWebClient(WebClient):
@@ -20,6 +25,7 @@ class InstrumentedWebClient(WebClient):
     metrics: Metrics | None = None
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        refuse_in_write_transaction(f"Slack {api_method}")
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
@@ -32,19 +38,16 @@ class InstrumentedWebClient(WebClient):
             raise
 
 
-def make_web_client(token: str, base_url: str, metrics: Metrics | None = None) -> InstrumentedWebClient:
-    """Retries connection errors, 429 (after its Retry-After) and 5xx a few times before giving up."""
+def make_web_client(
+    token: str, base_url: str, metrics: Metrics | None = None, retries: bool = True
+) -> InstrumentedWebClient:
     if not base_url.endswith("/"):
         base_url += "/"
     client = InstrumentedWebClient(
         token=token,
         base_url=base_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=3),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=3),
-        ],
+        timeout=CALL_TIMEOUT,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)] if retries else [],
     )
     client.metrics = metrics
     return client

@@ -6,7 +6,6 @@ use (in each worker), never at import time.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -14,16 +13,13 @@ from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
-from slackbot.app import Bot
+from slackbot.app import Bot, parked_counts
+from slackbot.edge import MAX_BODY, Answer, content_length, slack_signature_ok
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 log = logging.getLogger(__name__)
-
-Response = tuple[int, str, bytes]
 
 REASONS = {
     200: "OK",
@@ -31,6 +27,7 @@ REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    413: "Payload Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -39,68 +36,79 @@ REASONS = {
 class WebApp:
     def __init__(self, bot: Bot):
         self.bot = bot
-        self.slack = SlackRequestHandler(bot.bolt)
-        self.routes: dict[str, tuple[str, Callable[[WSGIEnvironment], Response]]] = {
+        self.routes: dict[str, tuple[str, Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]]] = {
+            "/slack/events": ("POST", self.slack_events),
             "/healthz": ("GET", self.healthz),
             "/metrics": ("GET", self.metrics),
             "/gitlab/webhook": ("POST", self.gitlab_webhook),
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        metrics = self.bot.ctx.metrics
-        if path == "/slack/events" and method == "POST":
-            status_holder: list[str] = []
-
-            def counting_start_response(status: str, headers: Any, *args: Any) -> Any:
-                status_holder.append(status)
-                return start_response(status, headers, *args)
-
-            body = self.slack(environ, counting_start_response)
-            metrics.http_requests.labels(path, status_holder[0].split()[0] if status_holder else "").inc()
-            return body
+        path = str(environ.get("PATH_INFO", ""))
+        method = str(environ.get("REQUEST_METHOD", "GET"))
         route = self.routes.get(path)
-        if path == "/slack/events":
-            status, content_type, payload = 405, "text/plain", b"POST only"
-        elif route is None:
-            status, content_type, payload = 404, "text/plain", b"Not Found"
+        if route is None:
+            answer = Answer(404, b"Not Found")
         elif route[0] != method:
-            status, content_type, payload = 405, "text/plain", f"{route[0]} only".encode()
+            answer = Answer(405, f"{route[0]} only".encode())
         else:
-            status, content_type, payload = route[1](environ)
-        metrics.http_requests.labels(path if route else "other", str(status)).inc()
+            answer = self._serve(environ, route[1])
+        self.bot.ctx.metrics.http_requests.labels(path if route else "other", str(answer.status)).inc()
         start_response(
-            f"{status} {REASONS.get(status, '')}",
-            [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
+            f"{answer.status} {REASONS.get(answer.status, '')}",
+            [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))],
         )
-        return [payload]
+        return [answer.body]
 
-    def healthz(self, _environ: WSGIEnvironment) -> Response:
+    def _serve(
+        self, environ: WSGIEnvironment, handler: Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]
+    ) -> Answer:
+        length = content_length(environ.get("CONTENT_LENGTH"))
+        if length is None:
+            log.warning("rejected a request with an unusable Content-Length")
+            return Answer(400, b"bad Content-Length")
+        if length > MAX_BODY:
+            log.warning("rejected a request of %d bytes", length)
+            return Answer(413, b"too large")
+        try:
+            body = environ["wsgi.input"].read(length) if length else b""
+        except (OSError, ValueError):
+            log.warning("could not read a request body")
+            return Answer(400, b"unreadable body")
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        headers["content-type"] = str(environ.get("CONTENT_TYPE", ""))
+        try:
+            return handler(environ, headers, body)
+        except Exception:
+            log.exception("unexpected error while answering %s", environ.get("PATH_INFO"))
+            return Answer(500, b"internal error")
+
+    def slack_events(self, _environ: WSGIEnvironment, headers: dict[str, str], body: bytes) -> Answer:
+        if not slack_signature_ok(self.bot.ctx.settings.signing_secret, headers, body):
+            log.warning("rejected a request to /slack/events with a missing, stale or wrong signature")
+            return Answer(401, b"invalid signature")
+        return self.bot.edge.http(headers, body)
+
+    def healthz(self, _environ: WSGIEnvironment, _headers: dict[str, str], _body: bytes) -> Answer:
         ok = self.bot.ctx.db.ping()
         document: dict[str, Any] = {"status": "ok" if ok else "unavailable", "database": ok}
         if ok:
             document["scheduler_lease_holder"] = self.bot.ctx.scheduler.lease.current_holder()
-        return (200 if ok else 503), "application/json", json.dumps(document).encode()
+        return Answer.json(200 if ok else 503, document)
 
-    def metrics(self, _environ: WSGIEnvironment) -> Response:
+    def metrics(self, _environ: WSGIEnvironment, _headers: dict[str, str], _body: bytes) -> Answer:
         metrics = self.bot.ctx.metrics
-        return 200, metrics.content_type, metrics.render()
+        try:
+            for store, count in parked_counts(self.bot.ctx.db).items():
+                metrics.parked.labels(store).set(count)
+        except Exception:
+            log.warning("could not count parked items for /metrics", exc_info=True)
+        return Answer(200, metrics.render(), metrics.content_type)
 
-    def gitlab_webhook(self, environ: WSGIEnvironment) -> Response:
-        headers = {
-            key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
-        }
-        result = self.bot.ctx.webhooks.handle(headers, _read_body(environ))
-        return result.status, "application/json", json.dumps({"message": result.message}).encode()
-
-
-def _read_body(environ: WSGIEnvironment) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return environ["wsgi.input"].read(length) if length > 0 else b""
+    def gitlab_webhook(self, _environ: WSGIEnvironment, headers: dict[str, str], body: bytes) -> Answer:
+        return self.bot.ctx.webhooks.handle(headers, body)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -131,7 +139,7 @@ class LazyApplication:
                 from slackbot.cli import bot_from_environment
 
                 bot = bot_from_environment(migrate=False)
-                bot.start_scheduler()
+                bot.start_background()
                 self._web = WebApp(bot)
             return self._web
 

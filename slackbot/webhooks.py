@@ -1,61 +1,71 @@
-"""Inbound GitLab webhooks, authenticated by ``X-Gitlab-Token`` and dispatched by ``object_kind``."""
+"""Inbound GitLab webhooks: authenticated by ``X-Gitlab-Token`` (constant time), checked against
+the kind's validator, stored in the inbox and answered 200; processed off the request.
+
+A delivery is keyed by GitLab's ``Idempotency-Key`` (or ``X-Gitlab-Event-UUID``), else by a
+hash of its body, so a redelivery finds its key and has no second effect.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from slackbot.edge import Answer, json_object
+from slackbot.inbox import Inbox
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class WebhookDelivery:
-    payload: dict[str, Any]
-    delivery_id: str  # Idempotency-Key or X-Gitlab-Event-UUID; "" when GitLab sent neither
-
-
-@dataclass(frozen=True)
-class WebhookResult:
-    status: int
-    message: str
 
 
 class WebhookRejected(Exception):
     """The body is not an event the handler understands (answered with 400)."""
 
 
-WebhookHandler = Callable[[WebhookDelivery], str]
+Validator = Callable[[dict[str, Any]], object]
 
 
+@dataclass
 class GitLabWebhooks:
-    def __init__(self, secret: str):
-        self.secret = secret
-        self.handlers: dict[str, WebhookHandler] = {}
+    secret: str
+    inbox: Inbox
+    validators: dict[str, Validator] = field(default_factory=dict)
 
-    def on(self, object_kind: str, handler: WebhookHandler) -> None:
-        self.handlers[object_kind] = handler
+    def accept(self, object_kind: str, validate: Validator) -> None:
+        """Accept hooks of this ``object_kind``; ``validate`` raises ``WebhookRejected`` for a bad one."""
+        self.validators[object_kind] = validate
 
-    def handle(self, headers: Mapping[str, str], body: bytes) -> WebhookResult:
+    def handle(self, headers: Mapping[str, str], body: bytes) -> Answer:
         if not self.secret:
-            return WebhookResult(404, "GitLab webhooks are not configured")
+            return Answer.json(404, {"message": "GitLab webhooks are not configured"})
         token = headers.get("x-gitlab-token", "")
-        if not hmac.compare_digest(token.encode(), self.secret.encode()):
+        if not hmac.compare_digest(token.encode("utf-8", "replace"), self.secret.encode()):
             log.warning("GitLab webhook with a missing or wrong X-Gitlab-Token rejected")
-            return WebhookResult(401, "invalid X-Gitlab-Token")
+            return Answer.json(401, {"message": "invalid X-Gitlab-Token"})
+        payload = json_object(body)
+        if payload is None:
+            log.warning("GitLab webhook rejected: the body is not a JSON object")
+            return Answer.json(400, {"message": "body is not a JSON object"})
+        kind = payload.get("object_kind")
+        validate = self.validators.get(kind) if isinstance(kind, str) else None
+        if validate is None or not isinstance(kind, str):
+            log.warning("GitLab webhook of unsupported kind %r rejected", kind)
+            return Answer.json(400, {"message": f"unsupported event kind {kind!r}"})
         try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return WebhookResult(400, "body is not JSON")
-        kind = payload.get("object_kind") if isinstance(payload, dict) else None
-        handler = self.handlers.get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            return WebhookResult(400, f"unsupported event kind {kind!r}")
-        delivery_id = headers.get("idempotency-key") or headers.get("x-gitlab-event-uuid") or ""
-        try:
-            return WebhookResult(200, handler(WebhookDelivery(payload, delivery_id)))
+            validate(payload)
         except WebhookRejected as exc:
-            return WebhookResult(400, str(exc))
+            log.warning("GitLab %s hook rejected: %s", kind, exc)
+            return Answer.json(400, {"message": str(exc)})
+        delivery = headers.get("idempotency-key") or headers.get("x-gitlab-event-uuid") or ""
+        key = f"gitlab:{delivery}" if delivery else "gitlab:sha256:" + hashlib.sha256(body).hexdigest()
+        try:
+            stored = self.inbox.store("gitlab", kind, key[:255], payload)
+        except Exception:
+            log.error("could not store a GitLab %s hook; answering 503 so that GitLab delivers it again", kind)
+            return Answer.json(503, {"message": "try again"})
+        if stored is None:
+            return Answer.json(200, {"message": "already received"})
+        self.inbox.process_soon(stored)
+        return Answer.json(200, {"message": "accepted"})

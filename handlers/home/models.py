@@ -13,3 +13,4 @@ class HomeVisit(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     opened_at: Mapped[datetime]
+    stale_at: Mapped[datetime | None] = mapped_column(index=True)  # something in it changed since

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.incidents.models import Incident, TimelineEntry
 from slackbot.durations import format_duration
+from slackbot.home import Blocks, section
 
 ACK, ESCALATE, RESOLVE = "incident_ack", "incident_escalate", "incident_resolve"
 SHORTCUT = "declare_incident"
@@ -122,3 +123,11 @@ def stats(weeks: int, count: int, mtta: timedelta | None, mttr: timedelta | None
         f"*Incidents, last {weeks} week{'s' if weeks != 1 else ''}*: {count} declared, {resolved} resolved. "
         f"MTTA {show(mtta)}, MTTR {show(mttr)}."
     )
+
+
+def home_section(incidents: list[Incident], now: datetime) -> Blocks:
+    lines = [
+        f"• #{i.id} {i.severity} *{i.state}*: {i.summary} ({format_duration(now - i.declared_at)} ago)"
+        for i in incidents
+    ]
+    return section("Open incidents", lines, "No open incidents.")

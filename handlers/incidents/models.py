@@ -1,4 +1,5 @@
-"""Incidents, their timeline, and the notices (pages, pings, PagerDuty events) still to deliver."""
+"""Incidents and their timeline. Pages, pings and PagerDuty events are outbox rows in the
+incident's page group (``incident:ID:pages``), so an acknowledgement cancels those not yet sent."""
 
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,6 @@ class Incident(Base):
     declared_by: Mapped[str] = mapped_column(String(32))
     declared_at: Mapped[datetime] = mapped_column(index=True)
     channel_id: Mapped[str] = mapped_column(String(32))
-    message_ts: Mapped[str | None] = mapped_column(String(32))
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
     next_level: Mapped[int] = mapped_column(default=0)
     rounds: Mapped[int] = mapped_column(default=0)
@@ -34,6 +34,16 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(32))
     resolved_at: Mapped[datetime | None]
 
+    @property
+    def ref(self) -> str:
+        """The incident's message in the status channel."""
+        return f"incident:{self.id}"
+
+    @property
+    def pages(self) -> str:
+        """The group of its pages, pings and PagerDuty triggers: cancelled together."""
+        return f"incident:{self.id}:pages"
+
 
 class TimelineEntry(Base):
     __tablename__ = "incident_timeline"
@@ -41,45 +51,6 @@ class TimelineEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(32), default="")
     text: Mapped[str] = mapped_column(Text, default="")
-
-
-class Notice(Base):
-    """One delivery to make: a DM page, a user-group ping, or a PagerDuty event. Kept until sent,
-    retried on every tick while it fails; a page not yet sent when the incident is acknowledged is
-    cancelled, never sent."""
-
-    __tablename__ = "incident_notices"
-    __table_args__ = (Index("ix_incident_notices_pending", "sent_at", "cancelled"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # dm, usergroup, pagerduty
-    target: Mapped[str] = mapped_column(String(128), default="")
-    action: Mapped[str] = mapped_column(String(16), default="")  # for PagerDuty: trigger, acknowledge, resolve
-    level: Mapped[int | None]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    cancelled: Mapped[bool] = mapped_column(default=False)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    ts: Mapped[str | None] = mapped_column(String(32))
-
-
-class Blocker(Base):
-    """A production::blocker issue opened from Slack."""
-
-    __tablename__ = "production_blockers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project: Mapped[str] = mapped_column(String(255))
-    iid: Mapped[int]
-    title: Mapped[str] = mapped_column(Text)
-    url: Mapped[str] = mapped_column(String(2048))
-    opened_by: Mapped[str] = mapped_column(String(32))
-    opened_at: Mapped[datetime]
-    lifted_by: Mapped[str | None] = mapped_column(String(32))
-    lifted_at: Mapped[datetime | None]

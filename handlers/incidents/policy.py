@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from slackbot.config import IncidentsSection
+from handlers.incidents.config import IncidentsSection
 
 
 @dataclass(frozen=True)

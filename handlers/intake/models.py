@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackbot.db import Base
@@ -11,7 +11,6 @@ from slackbot.db import Base
 
 class IntakeRequest(Base):
     __tablename__ = "intake_requests"
-    __table_args__ = (Index("ix_intake_requests_pending", "issue_url", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -19,7 +18,9 @@ class IntakeRequest(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     issue_url: Mapped[str | None] = mapped_column(String(2048))
     issue_iid: Mapped[int | None]
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
-    slack_link: Mapped[str] = mapped_column(String(2048), default="")
+
+    @property
+    def acknowledgement(self) -> str:
+        """The DM that says it is being filed; the issue links back to it."""
+        return f"intake:{self.id}:ack"

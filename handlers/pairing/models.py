@@ -21,8 +21,12 @@ class PairRequest(Base):
     created_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16))  # open, claimed, expired, cancelled
     channel_id: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[str | None] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None]
     bumped_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+    @property
+    def ref(self) -> str:
+        """Its post in the engineering channel."""
+        return f"pair:{self.id}"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from handlers.questions.models import Question
-from handlers.questions.service import WeekStats
 from slackbot.durations import format_duration
+from slackbot.home import Blocks, section
+
+if TYPE_CHECKING:
+    from handlers.questions.service import WeekStats
 
 
 def nudge(mention: str, waited: timedelta) -> str:
@@ -72,3 +76,8 @@ def digest(week: WeekStats, oldest: list[Question], total_open: int, now: dateti
     else:
         lines.append("No open questions. :tada:")
     return "\n".join(lines)
+
+
+def home_section(mine: list[Question], now: datetime) -> Blocks:
+    lines = [f"• <{q.permalink}|{q.preview}> ({format_duration(now - q.created_at)} ago)" for q in mine]
+    return section("Your open questions", lines, "None: everything you asked has a ✅.")

@@ -1,4 +1,5 @@
-"""Question tracking as plain functions of data and a session: no Slack in here."""
+"""Question tracking as plain functions of a unit of work and data: state changes, and the
+messages they decide, recorded in the outbox. No Slack client in here."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from handlers.questions import messages
+from handlers.questions.config import AutoReply, QuestionsSection
 from handlers.questions.models import AnswerReaction, Question, QuestionReply
-from slackbot.config import AutoReply, QuestionsSection
+from slackbot.slack_effects import usergroup_mention
+from slackbot.work import Work
 
 PREVIEW_LENGTH = 200
 
@@ -74,6 +78,31 @@ def track(session: Session, posted: Posted, permalink: str, settings: QuestionsS
         question.first_reply_at, question.first_reply_by = early_reply.created_at, early_reply.user_id
     refresh_closed(session, question, settings)
     return question
+
+
+def start(work: Work, posted: Posted, link: str, settings: QuestionsSection) -> Question | None:
+    """Track a new question and answer it with the matching auto-replies, once, in its thread."""
+    question = track(work.session, posted, link, settings)
+    if question is None or not question.is_open:
+        return question
+    replies = matching_autoreplies(posted.text, settings.autoreplies)
+    if replies:
+        work.slack.post(posted.channel_id, "\n\n".join(replies), thread_ts=posted.ts)
+    return question
+
+
+def nudge(work: Work, question: Question, settings: QuestionsSection) -> None:
+    """The one reminder in the thread of a question nobody has replied to."""
+    mention = usergroup_mention(settings.triage_usergroup) if settings.triage_usergroup else ""
+    text = messages.nudge(mention, work.now - question.created_at)
+    work.slack.post(question.channel_id, text, thread_ts=question.ts)
+    question.nudged_at = work.now
+
+
+def remind_asker(work: Work, question: Question) -> None:
+    """The one DM to an asker whose question has replies but no ✅."""
+    work.slack.post(question.asker_id, messages.asker_reminder(question))
+    question.asker_reminded_at = work.now
 
 
 def record_reply(session: Session, posted: Posted) -> Question | None:
@@ -298,3 +327,14 @@ def weekly_stats(session: Session, now: datetime, weeks: int, zone: ZoneInfo) ->
             )
         )
     return result
+
+
+def asked_by(session: Session, user_id: str) -> list[Question]:
+    """The person's open questions, oldest first."""
+    return list(
+        session.scalars(
+            select(Question)
+            .where(Question.asker_id == user_id, Question.closed_at.is_(None))
+            .order_by(Question.created_at)
+        )
+    )

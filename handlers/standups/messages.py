@@ -6,8 +6,10 @@ import json
 from datetime import date
 from typing import Any
 
+from handlers.standups.config import StandupsSection
 from handlers.standups.models import StandupEntry
-from handlers.standups.schedule import Participation
+from handlers.standups.schedule import Participation, is_working_day
+from slackbot.home import Blocks, section
 
 WRITE_ACTION = "standup_write"
 MODAL_CALLBACK = "standup_submit"
@@ -133,3 +135,18 @@ def stats(weeks: int, rows: list[Participation]) -> str:
             f"streak {row.streak}"
         )
     return "\n".join(lines)
+
+
+def home_section(today: date | None, entry: StandupEntry | None, settings: StandupsSection) -> Blocks:
+    """Today's standup on the App Home; ``today`` is None for someone not in the standup."""
+    if today is None:
+        return section("Today's standup", [], "You are not in the daily standup.")
+    if entry is not None and entry.answered_at is not None:
+        state = "Answered. You can still edit it."
+    elif entry is not None and entry.skipped_at is not None:
+        state = "Skipped today."
+    elif not is_working_day(today, settings):
+        state = "No standup today."
+    else:
+        state = "Not answered yet."
+    return [*section(f"Today's standup ({day_title(today)})", [state], ""), write_button(today)]

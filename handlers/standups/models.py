@@ -22,18 +22,18 @@ class StandupEntry(Base):
     skipped_at: Mapped[datetime | None]
     answers: Mapped[list[str]] = mapped_column(JSON, default=list)
     blocked: Mapped[bool] = mapped_column(default=False)
-    reply_ts: Mapped[str | None] = mapped_column(String(32))
+    reply_ref: Mapped[str | None] = mapped_column(String(64))  # the posted answers, once decided
 
 
 class StandupDay(Base):
-    """The day's parent message in the daily channel, and whether its summary went out."""
+    """The day's parent message in the daily channel (once decided), and when its summary was."""
 
     __tablename__ = "standup_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str | None] = mapped_column(String(32))
-    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    thread_ref: Mapped[str | None] = mapped_column(String(64))
+    summarised_at: Mapped[datetime | None]
 
 
 class StandupAway(Base):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from slackbot.config import WEEKDAYS, StandupsSection
+from handlers.standups.config import StandupsSection
+from slackbot.config import WEEKDAYS
 
 AwayRanges = Sequence[tuple[date, date]]
 

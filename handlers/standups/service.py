@@ -1,4 +1,9 @@
-"""Standup state in the database: plain functions of a session and data, no Slack."""
+"""Standup state and what it decides to send: plain functions of a unit of work and data.
+
+The day's thread is one parent message per date (``standup-day:DATE``); each person's answers
+are one reply in it (``standup:USER:DATE``), edited on a second submission. Both are named when
+they are decided, so replies and edits can follow before Slack has even seen the parent.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handlers.standups import messages
 from handlers.standups.models import StandupAway, StandupDay, StandupEntry
 from handlers.standups.schedule import AwayRanges
+from slackbot.work import Work
 
 
 def away_ranges(session: Session, user_ids: Iterable[str]) -> dict[str, AwayRanges]:
@@ -95,6 +102,35 @@ def clear_away(session: Session, user_id: str, today: date) -> int:
         delete(StandupAway).where(StandupAway.user_id == user_id, StandupAway.last >= today).returning(StandupAway.id)
     )
     return len(result.all())
+
+
+def prompt(work: Work, user_id: str, day: date, reminder: bool = False) -> None:
+    text, blocks = messages.prompt(day, reminder=reminder)
+    work.slack.post(user_id, text, blocks)
+
+
+def thread_of(work: Work, row: StandupDay) -> str:
+    """The ref of the day's parent message, posting it (once) when it is first needed."""
+    if row.thread_ref is None:
+        row.thread_ref = f"standup-day:{row.day.isoformat()}"
+        work.slack.post(row.channel_id, messages.parent(row.day), ref=row.thread_ref)
+    return row.thread_ref
+
+
+def post_answers(work: Work, entry: StandupEntry, channel_id: str, text: str) -> None:
+    """The person's answers in the day's thread; a second submission edits the same reply."""
+    if entry.reply_ref is not None:
+        work.slack.update(entry.reply_ref, text)
+        return
+    thread = thread_of(work, day_row(work.session, entry.day, channel_id))
+    entry.reply_ref = f"standup:{entry.user_id}:{entry.day.isoformat()}"
+    work.slack.post(channel_id, text, thread_ref=thread, ref=entry.reply_ref)
+
+
+def post_summary(work: Work, row: StandupDay, text: str, blocked: bool) -> None:
+    thread = thread_of(work, row)
+    work.slack.post(row.channel_id, text, thread_ref=thread, broadcast=blocked)
+    row.summarised_at = work.now
 
 
 def record_answers(

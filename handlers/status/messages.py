@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from handlers.status.config import Probe
 from handlers.status.models import ProbeOutage, ProbeState
 from handlers.status.pipelines import MAX_JOBS_LISTED, Job, PipelineEvent
-from slackbot.config import Probe
 from slackbot.durations import format_duration
 
 

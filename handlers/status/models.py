@@ -40,7 +40,10 @@ class ProbeOutage(Base):
     failures: Mapped[int]
     last_error: Mapped[str] = mapped_column(Text)
     channel_id: Mapped[str] = mapped_column(String(32))
-    alert_ts: Mapped[str] = mapped_column(String(32))
+
+    @property
+    def alert_ref(self) -> str:
+        return f"outage:{self.id}"
 
 
 class PipelineRecord(Base):
@@ -52,7 +55,7 @@ class PipelineRecord(Base):
     pipeline_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     ref: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(32))
-    failure_ts: Mapped[str | None] = mapped_column(String(32))
+    failure_ref: Mapped[str | None] = mapped_column(String(255))
     seen_at: Mapped[datetime]
 
 
@@ -65,4 +68,4 @@ class PipelineRef(Base):
     ref: Mapped[str] = mapped_column(String(255), primary_key=True)
     failing_pipeline_id: Mapped[int | None]
     channel_id: Mapped[str | None] = mapped_column(String(32))
-    failure_ts: Mapped[str | None] = mapped_column(String(32))
+    failure_ref: Mapped[str | None] = mapped_column(String(255))

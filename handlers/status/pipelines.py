@@ -76,7 +76,7 @@ def from_webhook(payload: Mapping[str, Any]) -> PipelineEvent:
             commit_url=str(commit.get("url", "")),
             author=str((commit.get("author") or {}).get("name") or (payload.get("user") or {}).get("name", "")),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise WebhookRejected(f"not a pipeline event: {exc!r}") from None
 
 

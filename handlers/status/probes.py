@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from slackbot.config import Probe
+from handlers.status.config import Probe
 
 
 @dataclass(frozen=True)

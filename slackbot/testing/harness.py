@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from slackbot.app import Bot, build_bot
+from slackbot.capability import Capability, installed
 from slackbot.clock import FakeClock
 from slackbot.config import Config, Settings
+from slackbot.ratelimit import SlackLimits
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.slack_sim import SlackSimulator
 from slackbot.web import ThreadingWSGIServer, WebApp, make_http_server
 
 SIGNING_SECRET = "simulated-signing-secret"
+FAST_SLACK = SlackLimits(scale=1000.0)  # the harness paces like Slack, but a thousand times faster
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,17 @@ class Harness:
         database_url: str,
         config: Config | None = None,
         start: datetime = datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        capabilities: Sequence[Capability] | None = None,
+        limits: SlackLimits = FAST_SLACK,
+        background: bool = False,
         **settings: Any,
     ):
+        """``background``: run the deliverer's own loop (and pace in real time) instead of draining the
+        outbox after each step; for tests of rate limits and outages, which wait in real time."""
         self.config = config or Config()
+        self.capabilities = list(capabilities) if capabilities is not None else installed()
+        self.limits = limits
+        self.background = background
         self.clock = FakeClock(start)
         self.sim = SlackSimulator(clock=self.clock)
         standard_workspace(self.sim, self.config)
@@ -91,16 +103,23 @@ class Harness:
         return self
 
     def _boot(self) -> None:
-        self._bot = build_bot(self.settings(), self.config, clock=self.clock, scheduler_holder="harness")
+        self._bot = build_bot(
+            self.settings(),
+            self.config,
+            self.capabilities,
+            clock=self.clock,
+            scheduler_holder="harness",
+            limits=self.limits,
+        )
+        self._bot.ctx.scheduler.lease.acquire()
+        if self.background:
+            self._bot.ctx.outbox.start()
         self._server = make_http_server(WebApp(self._bot), "127.0.0.1", 0)
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="bot-http"
         ).start()
         self._driver = SlackDriver(
-            self.sim,
-            f"http://127.0.0.1:{self._server.server_port}",
-            SIGNING_SECRET,
-            self._bot.executor.wait_idle,
+            self.sim, f"http://127.0.0.1:{self._server.server_port}", SIGNING_SECRET, self.settle
         )
 
     def _halt(self) -> None:
@@ -122,9 +141,17 @@ class Harness:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_port}"
 
+    def settle(self) -> None:
+        """Wait until what the bot was told is processed and, unless ``background``, what is due is sent."""
+        if self.background:
+            self.bot.ctx.executor.wait_idle()
+            self.bot.ctx.scheduler.wait_background()
+        else:
+            self.bot.settle()
+
     def tick(self) -> bool:
         did_work = self.bot.ctx.scheduler.tick()
-        self.bot.executor.wait_idle()
+        self.settle()
         return did_work
 
     def advance(self, delta: timedelta) -> None:

@@ -14,3 +14,4 @@ def race_job(harness: Harness, job_name: str, runners: int = 2) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    harness.settle()

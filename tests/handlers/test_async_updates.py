@@ -5,7 +5,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from slackbot.config import AsyncUpdatesSection, Config, GitLabSection, Person
+from handlers.async_updates.config import AsyncUpdatesSection
+from slackbot.config import Config, GitLabSection, Person
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import TEAM, Harness
 from tests.handlers.conftest import APP_PROJECT as APP
@@ -15,13 +16,13 @@ MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def config(milestone_only: bool = False) -> Config:
-    return Config(
+    return Config.of(
+        AsyncUpdatesSection(day="wed", time=time(10, 0), current_milestone_only=milestone_only),
         people=[
             Person(slack=ALICE, gitlab="alice"),
             Person(slack=JAMES, gitlab="jameslopez"),
             Person(slack=VITALY, gitlab="vitallium"),
         ],
-        async_updates=AsyncUpdatesSection(day="wed", time=time(10, 0), current_milestone_only=milestone_only),
         gitlab=GitLabSection(poll_interval=timedelta(0)),
     )
 

@@ -1,6 +1,7 @@
 """/blocker against the fake GitLab."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -52,11 +53,20 @@ def test_lift_a_given_issue(harness: Harness, gitlab_server: FakeGitLab) -> None
     assert answer(harness).startswith("`banana` is not an issue")
 
 
-def test_gitlab_errors_are_clear(harness: Harness, gitlab_server: FakeGitLab) -> None:
+def test_gitlab_down_is_retried_until_the_blocker_is_open(harness: Harness, gitlab_server: FakeGitLab) -> None:
     gitlab_server.fail_next(500)
     harness.driver.command(JAMES, "/blocker", "payments broken")
-    assert answer(harness).startswith("GitLab answered an error (500: simulated failure). Nothing was changed.")
-    assert harness.sim.messages(STATUS) == []
+    assert answer(harness).startswith("GitLab did not take it just now (500: simulated failure). I will keep trying")
+    assert harness.sim.messages(STATUS) == [] and gitlab_server.issues[APP] == []
+    harness.advance(timedelta(seconds=15))
+    [issue] = gitlab_server.issues[APP]
+    assert answer(harness) == f"Opened <{issue['web_url']}|#1>. Lift it with `/blocker lift 1`."
+    assert len(harness.sim.messages(STATUS)) == 1
+    harness.advance(timedelta(minutes=5))
+    assert len(gitlab_server.issues[APP]) == 1 and len(harness.sim.messages(STATUS)) == 1, "opened once"
+
+
+def test_gitlab_refusals_are_clear(harness: Harness) -> None:
     harness.driver.command(JAMES, "/blocker", "lift 99")
     assert answer(harness).startswith("GitLab answered an error (404")
     harness.driver.command(JAMES, "/blocker", "")

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.cadence import due_times
-from slackbot.config import Cadence, Config
+from handlers.cadence.config import Cadence, CadenceSection
+from handlers.cadence.jobs import due_times
+from slackbot.config import Config
 from slackbot.testing.harness import Harness
 
 FYI = "s_fulfillment_fyi"
@@ -14,12 +15,14 @@ FYI = "s_fulfillment_fyi"
 
 @pytest.fixture
 def harness(database_url: str) -> Iterator[Harness]:
-    config = Config(
+    config = Config.of(
+        CadenceSection(
+            [
+                Cadence(cron="0 9 26 * *", channel="announcements", text="Preliminary issue review today."),
+                Cadence(cron="0 9 1 * *", channel="engineering", text="Release scope is final today."),
+            ]
+        ),
         timezone="Europe/Madrid",
-        cadence=[
-            Cadence(cron="0 9 26 * *", channel="announcements", text="Preliminary issue review today."),
-            Cadence(cron="0 9 1 * *", channel="engineering", text="Release scope is final today."),
-        ],
     )
     with Harness(database_url, config, datetime(2026, 11, 26, 7, 0, tzinfo=UTC)) as running:
         yield running

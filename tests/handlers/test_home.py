@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from handlers.async_updates.models import AsyncUpdateReminder
-from handlers.home import cap, section
+from slackbot.home import cap, section
 from slackbot.testing.harness import ASKER, TEAM, Harness
 
 JAMES, VITALY = TEAM[0].id, TEAM[1].id

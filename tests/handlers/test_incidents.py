@@ -1,6 +1,5 @@
 """Incidents and escalation paging against the Slack simulator and a fake PagerDuty, fake clock."""
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -8,9 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handlers.incidents.models import Notice
+from handlers.incidents.config import EscalationLevel, IncidentsSection
 from handlers.incidents.policy import next_step
-from slackbot.config import Config, EscalationLevel, IncidentsSection, Probe, StatusSection
+from handlers.status.config import Probe, StatusSection
+from slackbot.config import Config
+from slackbot.models import OutboxItem
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_pagerduty import FakePagerDuty
 from slackbot.testing.harness import TEAM, Harness
@@ -38,7 +39,7 @@ def pagerduty() -> Iterator[FakePagerDuty]:
 @pytest.fixture
 def harness(database_url: str, pagerduty: FakePagerDuty) -> Iterator[Harness]:
     settings = {"pagerduty_routing_key": pagerduty.routing_key, "pagerduty_events_url": pagerduty.events_url}
-    with Harness(database_url, Config(incidents=POLICY), **settings) as running:
+    with Harness(database_url, Config.of(POLICY), **settings) as running:
         yield running
 
 
@@ -121,16 +122,20 @@ def test_acknowledge_stops_everything_at_once(harness: Harness, pagerduty: FakeP
 
 def test_a_page_that_could_not_be_sent_is_retried_but_never_after_an_ack(harness: Harness) -> None:
     harness.sim.fail("chat.postMessage", times=1, status=500)
-    declare(harness)  # the channel message fails once and is retried by the client
-    assert len(pages(harness, JAMES)) == 1
-    harness.advance(timedelta(minutes=5))
+    harness.driver.command(ALICE, "/incident", "declare Checkout returns 500 sev1", channel=STATUS)
+    assert harness.sim.messages(STATUS) == [], "Slack refused the incident's message"
+    assert harness.sim.ephemerals_for(ALICE)[-1]["text"].startswith("Declared incident #1"), "recorded, and said so"
+    harness.advance(timedelta(seconds=15))
     incident = harness.sim.messages(STATUS)[0]
+    assert len(pages(harness, JAMES)) == 1, "the page waited at most 2 s for its link, then went"
+    harness.advance(timedelta(minutes=5))
     harness.sim.fail("chat.postMessage", times=40, status=503)
     harness.advance(timedelta(minutes=10))  # level 1 again: both DMs fail, stay pending
     assert len(pages(harness, JAMES)) == 1
-    with harness.bot.ctx.db.transaction() as session:
-        pending = list(session.scalars(select(Notice).where(Notice.sent_at.is_(None), Notice.cancelled.is_(False))))
-    assert {n.target for n in pending} == {JAMES, VITALY} and all(n.attempts >= 1 for n in pending)
+    with harness.bot.ctx.db.reading() as session:
+        query = select(OutboxItem).where(OutboxItem.kind == "incidents.page", OutboxItem.state == "pending")
+        pending = list(session.scalars(query))
+    assert {p.lane for p in pending} == {f"slack:{JAMES}", f"slack:{VITALY}"} and all(p.attempts >= 1 for p in pending)
     harness.sim.clear_faults()
     harness.driver.click(ALICE, "Acknowledge", channel=STATUS)
     harness.advance(timedelta(minutes=1))
@@ -225,7 +230,7 @@ def test_a_restart_mid_escalation_carries_on_with_the_snapshotted_policy(harness
     incident = declare(harness)
     harness.advance(timedelta(minutes=3))
     changed = IncidentsSection(escalation=[EscalationLevel(users=[BOB], ack_timeout=timedelta(minutes=1))])
-    harness.config = dataclasses.replace(harness.config, incidents=changed)
+    harness.config = harness.config.with_section(changed)
     harness.restart()
     harness.advance(timedelta(minutes=1))
     assert group_pings(harness, incident) == []
@@ -249,7 +254,7 @@ def test_probe_alerts_open_one_incident_per_outage(database_url: str) -> None:
     probe = Probe(
         name="CustomersDot production", url=endpoint.url, interval=timedelta(minutes=1), failures_before_alert=2
     )
-    config = Config(incidents=POLICY, status=StatusSection(probes=[probe]))
+    config = Config.of(POLICY, StatusSection(probes=[probe]))
     try:
         with Harness(database_url, config) as harness:
             endpoint.flip("error")

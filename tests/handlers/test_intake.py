@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.intake import FIELDS, fill_template
+from handlers.intake.messages import FIELDS, fill_template
 from slackbot.config import Config, GitLabSection, Person
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import ASKER, TEAM, Harness

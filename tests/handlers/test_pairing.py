@@ -51,7 +51,7 @@ def test_two_simultaneous_clicks_one_winner(harness: Harness) -> None:
         clicker.start()
     for clicker in clickers:
         clicker.join()
-    harness.bot.executor.wait_idle()
+    harness.settle()
     winners = [u for u in (JAMES, VITALY, BOB) if request_post(harness)["text"].endswith(f"<@{u}>. :tada:")]
     losers = [u for u in (JAMES, VITALY, BOB) if harness.sim.ephemerals_for(u)]
     assert len(winners) == 1 and sorted(losers) == sorted({JAMES, VITALY, BOB} - set(winners))

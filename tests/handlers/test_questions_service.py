@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.questions.config import AutoReply
 from handlers.questions.service import matching_autoreplies, median, percentile, preview, week_start
-from slackbot.config import AutoReply
 
 RULES = [
     AutoReply(keywords=["license", "grace period"], reply="form"),

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from handlers.standups.config import StandupsSection
 from handlers.standups.schedule import participation
-from slackbot.config import Config, Person, StandupsSection
+from slackbot.config import Config, Person
 from slackbot.testing.harness import TEAM, Harness
 from tests.handlers.support import race_job
 
@@ -25,7 +26,8 @@ SETTINGS = StandupsSection(
 
 
 def team_config(settings: StandupsSection = SETTINGS) -> Config:
-    return Config(
+    return Config.of(
+        settings,
         timezone="UTC",
         people=[
             Person(slack=ALICE, timezone="Australia/Sydney"),
@@ -34,7 +36,6 @@ def team_config(settings: StandupsSection = SETTINGS) -> Config:
             Person(slack=BOB, timezone="America/Los_Angeles"),
             Person(slack=ADMIN, standup=False),
         ],
-        standups=settings,
     )
 
 
@@ -46,6 +47,7 @@ def config() -> Config:
 @pytest.fixture
 def harness(database_url: str, config: Config) -> Iterator[Harness]:
     with Harness(database_url, config, start=SUNDAY_NOON) as running:
+        running.tick()  # the first tick, at start: it reads the Slack profiles (Vitaly's timezone)
         yield running
 
 

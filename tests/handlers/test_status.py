@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 import requests
 
+from handlers.incidents.config import IncidentsSection
+from handlers.status.config import Probe, StatusSection
 from handlers.status.pipelines import Job, failed_jobs
 from handlers.status.probes import threshold_to_warn
-from slackbot.config import Config, GitLabSection, IncidentsSection, Probe, StatusSection
-from slackbot.signals import ProbeAlerted
+from handlers.status.service import ProbeAlerted
+from slackbot.config import Config, GitLabSection
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.gitlab_payloads import pipeline_hook
@@ -32,7 +34,7 @@ def probe_config(url: str, **overrides: Any) -> Config:
         **overrides,
     }
     probe = Probe(name="CustomersDot production", url=url, **settings)
-    return Config(status=StatusSection(probes=[probe]), incidents=IncidentsSection(declare_on_probe_alert=False))
+    return Config.of(StatusSection(probes=[probe]), IncidentsSection(declare_on_probe_alert=False))
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def posts(harness: Harness) -> list[dict[str, Any]]:
 
 def test_alert_after_n_failures_updated_in_place_then_recovery(harness: Harness, endpoint: FlippableEndpoint) -> None:
     alerts: list[ProbeAlerted] = []
-    harness.bot.ctx.signals.probe_alerted.connect(lambda _session, alerted: alerts.append(alerted))
+    harness.bot.ctx.signals.connect(ProbeAlerted, lambda _work, alerted: alerts.append(alerted))
     harness.tick()
     assert endpoint.hits == 1
     harness.advance(timedelta(seconds=30))
@@ -82,7 +84,7 @@ def test_alert_after_n_failures_updated_in_place_then_recovery(harness: Harness,
     assert "(4 failed checks in a row)" in posts(harness)[0]["text"], "the same message, updated"
 
     harness.restart()
-    harness.bot.ctx.signals.probe_alerted.connect(lambda _session, alerted: alerts.append(alerted))
+    harness.bot.ctx.signals.connect(ProbeAlerted, lambda _work, alerted: alerts.append(alerted))
     endpoint.flip("closed")
     harness.advance(timedelta(minutes=1))
     assert len(posts(harness)) == 1
@@ -222,13 +224,15 @@ def deliver(harness: Harness, body: Any, key: str | None = None, token: str = HO
     headers = {"X-Gitlab-Token": token, "X-Gitlab-Event": "Pipeline Hook"}
     if key:
         headers["Idempotency-Key"] = key
-    return requests.post(harness.url + "/gitlab/webhook", json=body, headers=headers, timeout=30)
+    response = requests.post(harness.url + "/gitlab/webhook", json=body, headers=headers, timeout=30)
+    harness.settle()
+    return response
 
 
 def test_a_failed_pipeline_is_posted_once_and_fixed_in_its_thread(hooked: Harness) -> None:
     assert deliver(hooked, hook(2001, "running")).status_code == 200
     response = deliver(hooked, hook(2001, "failed", builds=BUILDS), key="delivery-1")
-    assert response.status_code == 200 and response.json()["message"] == "failure posted"
+    assert response.status_code == 200 and response.json()["message"] == "accepted", "stored, processed after"
     [failure] = posts(hooked)
     assert failure["text"].splitlines() == [
         f":x: *Pipeline failed* in <https://gitlab.example.com/{APP}|{APP}> on `main`: "
@@ -237,7 +241,8 @@ def test_a_failed_pipeline_is_posted_once_and_fixed_in_its_thread(hooked: Harnes
         f"Commit: <https://gitlab.example.com/{APP}/-/commit/bcbb5ec3|Fix the invoice rounding> by Jane Doe",
         "Duration: 12m 30s",
     ]
-    assert deliver(hooked, hook(2001, "failed", builds=BUILDS), key="delivery-1").json()["message"] == "already handled"
+    repeat = deliver(hooked, hook(2001, "failed", builds=BUILDS), key="delivery-1")
+    assert repeat.json()["message"] == "already received"
     assert deliver(hooked, hook(2001, "failed", builds=BUILDS), key="delivery-2").status_code == 200
     assert deliver(hooked, hook(2001, "failed", builds=BUILDS)).status_code == 200
     assert len(posts(hooked)) == 1, "one post per pipeline, however often it arrives"
@@ -339,8 +344,8 @@ def test_the_poller_posts_what_the_webhook_missed_and_they_never_double_post(
 
         webhook = hook(failed["id"], "failed", builds=[])
         webhook["project"]["path_with_namespace"] = APP
-        assert deliver(harness, webhook).json()["message"] == "already handled"
-        assert len(posts(harness)) == 2
+        assert deliver(harness, webhook).json()["message"] == "accepted"
+        assert len(posts(harness)) == 2, "the webhook found the poller's record: nothing posted twice"
 
         requests_before = len(gitlab_server.requests)
         harness.advance(timedelta(minutes=1))

@@ -50,7 +50,7 @@ def test_run_serves_http_against_the_simulator(sim: SlackSimulator, database_url
         }
         for retry in (None, 1, 2):
             assert driver.send_event(event, event_id="Ev0RUNTEST1", retry_num=retry).status_code == 200
-        deduplicated = 'fulfillbot_events_deduplicated_total{source="event"} 2.0'
+        deduplicated = 'fulfillbot_events_deduplicated_total{source="slack"} 2.0'
         wait_for(lambda: deduplicated in requests.get(url + "/metrics", timeout=5).text, "both repeats skipped")
         assert len(sim.replies(channel, said["ts"])) == 1, "a repeated event has one effect"
 

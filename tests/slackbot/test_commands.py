@@ -1,10 +1,11 @@
 import pytest
 
-from handlers import COMMANDS
-from slackbot.commands import CommandRouter, UsageError, respond_safely
+from handlers import capabilities
+from slackbot.commands import FAILED, CommandRouter, UsageError, answer
 from slackbot.testing.harness import TEAM, Harness
 
 JAMES = TEAM[0].id
+COMMANDS = {command.name: command.summary for capability in capabilities() for command in capability.commands}
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -50,23 +51,14 @@ def test_routing_prefers_subcommands_then_the_default() -> None:
 def test_usage_errors_are_answered_with_the_usage_and_bugs_with_an_apology(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    answers: list[str] = []
-
-    def respond(text: str, response_type: str) -> None:
-        answers.append(f"{response_type}: {text}")
-
     def bad_input() -> str:
         raise UsageError("`2026-13-40` is not a date.")
 
     def bug() -> str:
         raise KeyError("secret internals")
 
-    respond_safely(respond, bad_input, lambda: "USAGE")  # type: ignore[arg-type]
-    respond_safely(respond, bug, lambda: "USAGE")  # type: ignore[arg-type]
-    respond_safely(respond, lambda: "done", lambda: "USAGE")  # type: ignore[arg-type]
-    assert answers == [
-        "ephemeral: `2026-13-40` is not a date.\n\nUSAGE",
-        "ephemeral: Sorry, that failed on my side. It has been logged; please try again in a minute.",
-        "ephemeral: done",
-    ]
+    assert answer(bad_input, lambda: "USAGE") == "`2026-13-40` is not a date.\n\nUSAGE"
+    assert answer(bug, lambda: "USAGE") == FAILED
+    assert FAILED.startswith("Sorry, that failed on my side and nothing was changed.")
+    assert answer(lambda: "done", lambda: "USAGE") == "done"
     assert "secret internals" in caplog.text

@@ -3,6 +3,11 @@ from pathlib import Path
 
 import pytest
 
+from handlers import sections
+from handlers.cadence.config import CadenceSection
+from handlers.incidents.config import IncidentsSection
+from handlers.questions.config import QuestionsSection
+from handlers.standups.config import StandupsSection
 from slackbot.cli import main
 from slackbot.config import Config, ConfigError, Settings, load_config, parse_config
 
@@ -11,22 +16,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 def problems_of(raw: dict) -> list[str]:  # type: ignore[type-arg]
     with pytest.raises(ConfigError) as caught:
-        parse_config(raw)
+        parse_config(raw, sections())
     return caught.value.problems
 
 
 def test_the_shipped_example_is_valid_and_typed() -> None:
-    config = load_config(REPO / "fulfillbot.example.toml")
+    config = load_config(REPO / "fulfillbot.example.toml", sections())
     assert config.timezone == "Europe/Madrid"
-    assert config.standups.time == time(9, 30)
-    assert config.incidents.escalation[0].ack_timeout == timedelta(minutes=5)
-    assert config.incidents.escalation[1].usergroup == "fulfillment-engineering"
-    assert [c.cron for c in config.cadence] == ["0 9 26 * *", "0 9 1 * *", "0 9 9 * *"]
-    assert any("urgent" in rule.keywords for rule in config.questions.autoreplies)
+    assert config.section(StandupsSection).time == time(9, 30)
+    incidents = config.section(IncidentsSection)
+    assert incidents.escalation[0].ack_timeout == timedelta(minutes=5)
+    assert incidents.escalation[1].usergroup == "fulfillment-engineering"
+    assert [c.cron for c in config.section(CadenceSection).entries] == ["0 9 26 * *", "0 9 1 * *", "0 9 9 * *"]
+    assert any("urgent" in rule.keywords for rule in config.section(QuestionsSection).autoreplies)
 
 
 def test_a_missing_file_means_defaults(tmp_path: Path) -> None:
-    assert load_config(tmp_path / "absent.toml") == Config()
+    assert load_config(tmp_path / "absent.toml", sections()) == Config()
 
 
 def test_every_problem_is_reported_with_its_key_path() -> None:
@@ -55,6 +61,11 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         "channels.questions: expected str, got int 5",
         'people[0].slack: "james" is not a Slack user ID (like U0123ABCD)',
         "people[1].shoe: unknown key",
+        'scheduler: expected a table, got str "fast"',
+        "cadence[0].cron: \"0 9 32 * *\" is not a valid cron expression: Error validating expression '32': "
+        "the last value (32) is higher than the maximum value (31)",
+        "cadence[1].cron: is required",
+        'incidents.escalation[1].ack_timeout: "5x" is not a duration',
         'questions.closed_by: "nobody" is not one of "anyone", "asker"',
         'questions.nudge_unreplied_after: "soon" is not a duration',
         'standups.time: "25:00" is not a time of day (HH:MM)',
@@ -62,11 +73,6 @@ def test_every_problem_is_reported_with_its_key_path() -> None:
         'standups.holidays[0]: "2026-13-40" is not a date (YYYY-MM-DD)',
         'status.probes[0].url: "ftp://x" is not an http(s) URL',
         'status.probes[0].expect_status: expected int, got str "200"',
-        'incidents.escalation[1].ack_timeout: "5x" is not a duration',
-        "cadence[0].cron: \"0 9 32 * *\" is not a valid cron expression: Error validating expression '32': "
-        "the last value (32) is higher than the maximum value (31)",
-        "cadence[1].cron: is required",
-        'scheduler: expected a table, got str "fast"',
     ]
 
 
@@ -88,15 +94,15 @@ def test_rules_across_keys() -> None:
         }
     )
     assert problems == [
+        'people[1].slack: "U0JAMES01" is listed twice',
+        "scheduler.tick: must be at least 1s",
+        'cadence[0].channel: "random" is neither a channel key (questions, announcements, engineering, daily, '
+        "status) nor a channel ID",
         "incidents.escalation[0]: needs exactly one of users or usergroup",
         "incidents.escalation[1]: needs exactly one of users or usergroup",
         "incidents.repeat: must be 0 or more",
-        'people[1].slack: "U0JAMES01" is listed twice',
-        'cadence[0].channel: "random" is neither a channel key (questions, announcements, engineering, daily, '
-        "status) nor a channel ID",
-        "status.probes[0].failures_before_alert: must be 1 or more",
-        "scheduler.tick: must be at least 1s",
         "standups.summary_after: must be later than standups.remind_after",
+        "status.probes[0].failures_before_alert: must be 1 or more",
     ]
 
 
@@ -106,8 +112,8 @@ def test_check_config_prints_problems_and_exits_1(tmp_path: Path, capsys: pytest
     assert main(["check-config", str(bad)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "questions.foo: unknown key",
         'incidents.escalation[0].ack_timeout: "5x" is not a duration',
+        "questions.foo: unknown key",
     ]
 
 

@@ -21,7 +21,7 @@ def db(database_url: str):  # type: ignore[no-untyped-def]
 
 def test_migrations_produce_the_models_schema(db: Database) -> None:
     with db.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        differences = compare_metadata(MigrationContext.configure(conn), metadata())
     assert differences == []
 
 

@@ -3,6 +3,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk.errors import SlackApiError
 
+from slackbot.db import Database, RemoteCallInTransaction
 from slackbot.metrics import Metrics
 from slackbot.slack_client import make_web_client
 from slackbot.testing.slack_sim import SlackSimulator
@@ -22,18 +23,33 @@ def test_base_url_comes_from_settings(sim: SlackSimulator) -> None:
     assert client.auth_test()["user_id"] == sim.bot_user_id
 
 
-def test_rate_limits_are_retried_after_retry_after(sim: SlackSimulator) -> None:
-    client = make_web_client(sim.token, sim.api_url)
-    sim.rate_limit("users.info", times=2, retry_after=0)
-    assert client.users_info(user="U0JAMES01")["user"]["tz"] == "Europe/Madrid"
-    assert len(sim.calls_to("users.info")) == 3
-
-
-def test_server_errors_are_retried(sim: SlackSimulator) -> None:
-    client = make_web_client(sim.token, sim.api_url)
+def test_the_outbox_client_never_retries_or_sleeps_inside_a_call(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    sim.rate_limit("users.info", times=1, retry_after=30)
+    with pytest.raises(SlackApiError) as refused:
+        client.users_info(user="U0JAMES01")
+    assert refused.value.response.status_code == 429 and refused.value.response.headers["Retry-After"] == "30"
     sim.fail("auth.test", times=1, status=503)
-    assert client.auth_test()["ok"]
-    assert len(sim.calls_to("auth.test")) == 2
+    with pytest.raises(SlackApiError):
+        client.auth_test()
+    assert len(sim.calls_to("users.info")) == 1 and len(sim.calls_to("auth.test")) == 1
+
+
+def test_a_refused_connection_is_retried_once_by_the_request_client() -> None:
+    client = make_web_client("xoxb-x", "http://127.0.0.1:9/api/")
+    assert [type(h).__name__ for h in client.retry_handlers] == ["ConnectionErrorRetryHandler"]
+    assert make_web_client("xoxb-x", "http://127.0.0.1:9/api/", retries=False).retry_handlers == []
+
+
+def test_no_slack_call_inside_a_write_transaction(sim: SlackSimulator, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    client = make_web_client(sim.token, sim.api_url)
+    with pytest.raises(RemoteCallInTransaction, match=r"Slack auth\.test"), database.transaction():
+        client.auth_test()
+    with database.reading():
+        assert client.auth_test()["ok"], "reading is fine"
+    assert len(sim.calls_to("auth.test")) == 1
+    database.dispose()
 
 
 def test_api_errors_are_raised_and_counted(sim: SlackSimulator) -> None:

@@ -2,39 +2,27 @@
 
 No Slack account and no network: the bot runs on a loopback port, on a temporary SQLite
 database, and every message, edit, ephemeral and modal in the simulated workspace is printed as
-it happens. Each capability adds its scene (``demo_scene(tour)`` in its handler module).
+it happens. The scenes are in ``slackbot.demo.scenes``.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
+import tomllib
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from slackbot.config import (
-    AsyncUpdatesSection,
-    AutoReply,
-    Cadence,
-    Config,
-    EscalationLevel,
-    GitLabSection,
-    IncidentsSection,
-    Person,
-    Probe,
-    QuestionsSection,
-    StatusSection,
-)
+from slackbot.capability import config_sections, installed
+from slackbot.config import Config, GitLabSection, parse_config
+from slackbot.demo.scenes import DEMO_WEBHOOK_SECRET, SCENES
 from slackbot.durations import format_duration
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
-from slackbot.testing.harness import TEAM, Harness
+from slackbot.testing.harness import Harness
 from slackbot.testing.slack_sim import SlackSimulator
 
-GITLAB_NAMES = {"james": "jameslopez", "vitaly": "vitallium"}
-DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 DEMO_START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Madrid
 
 
@@ -102,41 +90,74 @@ class Tour:
         self.harness.advance(delta)
 
 
+DEMO_CONFIG = r"""
+timezone = "Europe/Madrid"
+
+[[people]]
+slack = "U0JAMES01"
+gitlab = "jameslopez"
+timezone = "Europe/Madrid"
+
+[[people]]
+slack = "U0VITALY1"
+gitlab = "vitallium"
+timezone = "Europe/Berlin"
+
+[[people]]
+slack = "U0ALICE01"
+timezone = "Australia/Sydney"
+standup = false
+
+[[people]]
+slack = "U0BOB0001"
+timezone = "America/Los_Angeles"
+standup = false
+
+[[people]]
+slack = "U0ADMIN01"
+timezone = "UTC"
+standup = false
+
+[questions]
+triage_usergroup = "fulfillment-engineering"
+
+[[questions.autoreplies]]
+keywords = ["license", "subscription", "trial", "grace period"]
+reply = "For licensing, subscription, trial or grace-period requests, please fill out the internal request form."
+
+[incidents]
+declare_on_probe_alert = false
+
+[[incidents.escalation]]
+users = ["U0VITALY1"]
+ack_timeout = "5m"
+
+[[incidents.escalation]]
+users = ["U0JAMES01"]
+ack_timeout = "10m"
+
+[[incidents.escalation]]
+usergroup = "fulfillment-engineering"
+ack_timeout = "10m"
+
+[async_updates]
+day = "wed"
+
+[[cadence]]
+cron = "0 9 26 * *"
+channel = "announcements"
+text = "Preliminary issue review for the next milestone today: issues get a milestone and an estimate."
+
+[[status.probes]]
+name = "CustomersDot production"
+url = "PROBE_URL"
+timeout = "2s"
+"""
+
+
 def demo_config(probe_url: str) -> Config:
-    licensing = AutoReply(
-        keywords=["license", "subscription", "trial", "grace period"],
-        reply="For licensing, subscription, trial or grace-period requests involving a customer, please fill out "
-        "the internal request form. General questions: #support_licensing-subscription.",
-    )
-    return Config(
-        timezone="Europe/Madrid",
-        people=[
-            Person(
-                slack=p.id, timezone=p.tz, standup=p.name in ("james", "vitaly"), gitlab=GITLAB_NAMES.get(p.name, "")
-            )
-            for p in TEAM
-        ],
-        questions=QuestionsSection(triage_usergroup="fulfillment-engineering", autoreplies=[licensing]),
-        incidents=IncidentsSection(
-            declare_on_probe_alert=False,
-            escalation=[
-                EscalationLevel(users=[TEAM[1].id], ack_timeout=timedelta(minutes=5)),
-                EscalationLevel(users=[TEAM[0].id], ack_timeout=timedelta(minutes=10)),
-                EscalationLevel(usergroup="fulfillment-engineering", ack_timeout=timedelta(minutes=10)),
-            ],
-        ),
-        async_updates=AsyncUpdatesSection(day="wed"),
-        cadence=[
-            Cadence(
-                cron="0 9 26 * *",
-                channel="announcements",
-                text="Preliminary issue review for the next milestone today: issues get a milestone and an estimate.",
-            )
-        ],
-        status=StatusSection(
-            probes=[Probe(name="CustomersDot production", url=probe_url, timeout=timedelta(seconds=2))]
-        ),
-    )
+    raw = tomllib.loads(DEMO_CONFIG.replace("PROBE_URL", probe_url))
+    return parse_config(raw, config_sections(installed()))
 
 
 INTAKE_TEMPLATE = """## Problem to solve
@@ -161,22 +182,8 @@ def demo_gitlab() -> FakeGitLab:
     return server
 
 
-def help_scene(tour: Tour) -> None:
-    tour.scene("Asking the bot for help")
-    james = TEAM[0].id
-    tour.driver.command(james, "/fulfillment", "help", channel="s_fulfillment")
-    tour.driver.say(james, "s_fulfillment_engineering", f"<@{tour.sim.bot_user_id}> what can you do?")
-
-
-Scene = Callable[[Tour], None]
-
-
 def run_demo(out: TextIO) -> int:
-    from handlers import CAPABILITIES
-
     logging.getLogger().setLevel(logging.WARNING)
-    scenes: list[Scene] = [help_scene]
-    scenes += [c.demo_scene for c in CAPABILITIES if hasattr(c, "demo_scene")]
     endpoint = FlippableEndpoint().start()
     gitlab = demo_gitlab()
     try:
@@ -194,7 +201,7 @@ def run_demo(out: TextIO) -> int:
             print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
             harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
             tour = Tour(harness, out, endpoint, gitlab)
-            for scene in scenes:
+            for scene in SCENES:
                 scene(tour)
     finally:
         endpoint.stop()

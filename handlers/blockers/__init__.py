@@ -1,0 +1,18 @@
+"""``/blocker``: a ``production::blocker`` issue in the app project stops auto-deploy to production
+(the handbook's way); ``/blocker lift`` closes it. Both are announced in the status channel."""
+
+from handlers.blockers import listeners, senders
+from slackbot.capability import Capability, Command
+from slackbot.context import BotContext
+
+
+def register(ctx: BotContext) -> None:
+    listeners.register(ctx)
+    senders.register(ctx)
+
+
+CAPABILITY = Capability(
+    name="blockers",
+    register=register,
+    commands=(Command("/blocker", "production blockers that stop auto-deploy"),),
+)

@@ -1,0 +1,49 @@
+"""``/blocker REASON`` and ``/blocker lift [ISSUE]``."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.blockers import messages, service
+from slackbot.commands import CommandCall, UsageError
+from slackbot.context import BotContext
+
+
+def register(ctx: BotContext) -> None:
+    project = ctx.config.gitlab.app_project
+
+    def require_gitlab() -> None:
+        if ctx.gitlab is None:
+            raise UsageError(messages.NOT_CONFIGURED)
+
+    def open_blocker(call: CommandCall) -> str | None:
+        reason = call.text.strip()
+        if not reason:
+            raise UsageError("Say why production must not be deployed: `/blocker checkout totals are wrong`.")
+        require_gitlab()
+        with ctx.work() as work:
+            service.request_open(work, project, reason, call.user_id, call.response_url)
+        return None
+
+    def lift(call: CommandCall) -> str | None:
+        wanted = call.text.strip()
+        require_gitlab()
+        with ctx.work() as work:
+            if wanted:
+                match = re.search(r"(\d+)\s*$", wanted)
+                if match is None:
+                    raise UsageError(f"`{wanted}` is not an issue: give its number, like `/blocker lift 123`.")
+                iid = int(match.group(1))
+            else:
+                latest = service.latest_open(work.session)
+                if latest is None or latest.iid is None:
+                    raise UsageError(
+                        "No production blocker opened from Slack is open; give the issue number to lift another."
+                    )
+                iid = latest.iid
+            service.request_lift(work, project, iid, call.user_id, call.response_url)
+        return None
+
+    router = ctx.commands.router("/blocker")
+    router.add("", open_blocker, "open a production::blocker issue in the app project", "REASON")
+    router.add("lift", lift, "close it (the latest, or the one given)", "[ISSUE]")

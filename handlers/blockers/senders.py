@@ -1,0 +1,97 @@
+"""The GitLab calls behind ``/blocker``, made by the outbox: the issue, then what follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.blockers import messages, service
+from handlers.blockers.models import Blocker
+from slackbot.context import BotContext
+from slackbot.gitlab_client import gitlab_failure
+from slackbot.outbox import Delivery, DeliveryError, Sender
+from slackbot.work import Work
+
+
+def register(ctx: BotContext) -> None:
+    def project(path: str) -> Any:
+        if ctx.gitlab is None:
+            raise DeliveryError("GitLab is not configured", retryable=False)
+        return ctx.gitlab.projects.get(path, lazy=True)
+
+    def open_issue(delivery: Delivery) -> dict[str, Any]:
+        with ctx.db.reading() as session:
+            blocker = session.get(Blocker, delivery.args["blocker"])
+            if blocker is None:
+                raise DeliveryError("the blocker request is gone", retryable=False)
+            reason, user, path = blocker.reason, blocker.opened_by, blocker.project
+        try:
+            who = ctx.client.users_info(user=user)["user"].get("real_name") or user
+        except Exception:
+            who = user
+        try:
+            issue = project(path).issues.create(
+                {
+                    "title": messages.title(reason),
+                    "description": messages.description(reason, who),
+                    "labels": [messages.LABEL],
+                    "confidential": False,
+                }
+            )
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise gitlab_failure(exc) from None
+        return {"iid": int(issue.iid), "title": str(issue.title), "url": str(issue.web_url)}
+
+    def issue_opened(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+        blocker = service.opened(work, delivery.args["blocker"], result["iid"], result["title"], result["url"])
+        if blocker is None:
+            return
+        announcement = messages.opened_announcement(blocker.opened_by, result["url"], result["iid"], blocker.reason)
+        work.slack.post(ctx.channel("status"), announcement)
+        work.slack.respond(delivery.args["response_url"], messages.opened_answer(result["url"], result["iid"]))
+
+    def open_refused(work: Work, delivery: Delivery, error: str) -> None:
+        blocker = work.session.get(Blocker, delivery.args["blocker"], with_for_update=True)
+        if blocker is not None:
+            blocker.state = "failed"
+            work.slack.post(blocker.opened_by, messages.refused(error))
+
+    def lift_issue(delivery: Delivery) -> dict[str, Any]:
+        try:
+            issue = project(delivery.args["project"]).issues.get(delivery.args["iid"])
+            issue.state_event = "close"
+            issue.save()
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise gitlab_failure(exc) from None
+        return {"url": str(issue.web_url)}
+
+    def issue_lifted(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+        args = delivery.args
+        service.lifted(work, args["project"], args["iid"], args["user"])
+        work.slack.post(ctx.channel("status"), messages.lifted_announcement(args["user"], result["url"], args["iid"]))
+        work.slack.respond(args["response_url"], f"Closed <{result['url']}|#{args['iid']}>.")
+
+    def tell(work: Work, delivery: Delivery, error: str, text: str) -> None:
+        work.slack.respond(delivery.args["response_url"], text)
+
+    def told_once(render: Any) -> Any:
+        def retrying(work: Work, delivery: Delivery, error: str) -> None:
+            if delivery.attempts == 0:
+                tell(work, delivery, error, render(error))
+
+        return retrying
+
+    def lift_refused(work: Work, delivery: Delivery, error: str) -> None:
+        tell(work, delivery, error, messages.refused(error))
+
+    ctx.outbox.register(
+        service.OPEN,
+        Sender(send=open_issue, done=issue_opened, failed=open_refused, retrying=told_once(messages.retrying)),
+    )
+    ctx.outbox.register(
+        service.LIFT,
+        Sender(send=lift_issue, done=issue_lifted, failed=lift_refused, retrying=told_once(messages.retrying)),
+    )

@@ -1,0 +1,49 @@
+"""``/blocker`` as state and effects: the GitLab issue is asked for through the outbox (retried
+while GitLab fails), and announced in the status channel once it exists."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.blockers.models import Blocker
+from slackbot.work import Work
+
+OPEN = "blockers.open"
+LIFT = "blockers.lift"
+
+
+def lane(project: str) -> str:
+    return f"gitlab:{project}"
+
+
+def request_open(work: Work, project: str, reason: str, user: str, response_url: str) -> Blocker:
+    blocker = Blocker(project=project, state="opening", reason=reason, title="", opened_by=user, opened_at=work.now)
+    work.session.add(blocker)
+    work.session.flush()
+    work.out.add(OPEN, {"blocker": blocker.id, "response_url": response_url}, lane=lane(project))
+    return blocker
+
+
+def latest_open(session: Session) -> Blocker | None:
+    return session.scalar(
+        select(Blocker).where(Blocker.state == "open", Blocker.lifted_at.is_(None)).order_by(Blocker.id.desc())
+    )
+
+
+def request_lift(work: Work, project: str, iid: int, user: str, response_url: str) -> None:
+    work.out.add(LIFT, {"project": project, "iid": iid, "user": user, "response_url": response_url}, lane=lane(project))
+
+
+def opened(work: Work, blocker_id: int, iid: int, title: str, url: str) -> Blocker | None:
+    blocker = work.session.get(Blocker, blocker_id, with_for_update=True)
+    if blocker is not None:
+        blocker.state, blocker.iid, blocker.title, blocker.url = "open", iid, title, url
+    return blocker
+
+
+def lifted(work: Work, project: str, iid: int, user: str) -> None:
+    for blocker in work.session.scalars(
+        select(Blocker).where(Blocker.project == project, Blocker.iid == iid, Blocker.lifted_at.is_(None))
+    ):
+        blocker.state, blocker.lifted_by, blocker.lifted_at = "lifted", user, work.now

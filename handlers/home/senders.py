@@ -1,0 +1,35 @@
+"""Publishing a Home: rendered from the current state when it is sent (``views.publish``, Tier 4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.home import messages, service
+from slackbot.context import BotContext
+from slackbot.outbox import Delivery, Sender
+from slackbot.ratelimit import Call
+from slackbot.slack_effects import slack_failure
+
+
+def register(ctx: BotContext) -> None:
+    def send(delivery: Delivery) -> dict[str, Any]:
+        user = delivery.args["user"]
+        with ctx.db.reading() as session:
+            now = ctx.clock.now()
+            view = messages.view([*messages.greeting(user), *ctx.home.blocks(session, user, now)])
+        call = Call("views.publish", "", delivery.urgent)
+        try:
+            ctx.outbox_client.views_publish(user_id=user, view=view)
+        except Exception as exc:
+            raise slack_failure(exc, call) from None
+        return {}
+
+    def queue_stale_homes() -> None:
+        with ctx.db.reading() as session:
+            found = service.stale(session)
+        if found:
+            with ctx.work() as work:
+                service.queue_stale(work, found)
+
+    ctx.outbox.register(service.PUBLISH, Sender(send=send, calls=lambda d: [Call("views.publish", "", d.urgent)]))
+    ctx.outbox.add_feeder(queue_stale_homes)

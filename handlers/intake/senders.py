@@ -1,0 +1,88 @@
+"""Filing an intake request in GitLab, by the outbox: the project's template is fetched, the answers
+written into it, and the person gets the link. While GitLab fails it is retried after 1, 2, 4, ...
+minutes (at most an hour apart); the person is told once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import gitlab
+
+from handlers.intake import messages, service
+from handlers.intake.models import IntakeRequest
+from slackbot.context import BotContext
+from slackbot.gitlab_client import gitlab_failure
+from slackbot.outbox import Backoff, Delivery, DeliveryError, Sender
+from slackbot.work import Work
+
+log = logging.getLogger(__name__)
+
+RETRIES = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1))
+
+
+def register(ctx: BotContext) -> None:
+    settings = ctx.config.gitlab
+    gitlab_users = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
+
+    def real_name(user_id: str) -> str:
+        try:
+            user = ctx.client.users_info(user=user_id)["user"]
+        except Exception:
+            return user_id
+        return str(user.get("real_name") or user.get("name") or user_id)
+
+    def file(delivery: Delivery) -> dict[str, Any]:
+        if ctx.gitlab is None:
+            raise DeliveryError("GitLab is not configured", retryable=False)
+        with ctx.db.reading() as session:
+            request = session.get(IntakeRequest, delivery.args["request"])
+            if request is None:
+                raise DeliveryError("the intake request is gone", retryable=False)
+            answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
+        project = ctx.gitlab.projects.get(settings.intake_project, lazy=True)
+        try:
+            try:
+                template = str(project.issue_templates.get(settings.intake_template).content)
+            except gitlab.exceptions.GitlabGetError as exc:
+                if exc.response_code != 404:
+                    raise
+                log.warning("no issue template %r in %s", settings.intake_template, settings.intake_project)
+                template = ""
+            pm = str(answers["pm"])
+            pm_mention = (
+                f"@{gitlab_users[pm]}"
+                if pm in gitlab_users
+                else f"{real_name(pm)} (PM in Slack; no GitLab username in the bot's config)"
+            )
+            footer = messages.footer(real_name(user_id), link, str(answers["urgency"]), pm_mention)
+            description = messages.fill_template(
+                template, [(f, str(answers[f.block_id])) for f in messages.FIELDS], footer
+            )
+            issue = project.issues.create({"title": answers["title"], "description": description, "labels": ["intake"]})
+        except Exception as exc:
+            raise gitlab_failure(exc) from None
+        return {"url": str(issue.web_url), "iid": int(issue.iid)}
+
+    def filed(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        if request is not None:
+            request.issue_url, request.issue_iid, request.last_error = result["url"], result["iid"], ""
+            work.slack.post(request.user_id, messages.filed(result["url"], settings.intake_project, result["iid"]))
+
+    def retrying(work: Work, delivery: Delivery, error: str) -> None:
+        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        if request is None:
+            return
+        request.last_error = error[:500]
+        if delivery.attempts == 0:
+            work.slack.post(request.user_id, messages.retrying(error))
+
+    def refused(work: Work, delivery: Delivery, error: str) -> None:
+        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        if request is not None:
+            request.last_error = error[:500]
+            work.slack.post(request.user_id, messages.refused(error))
+
+    ctx.outbox.register(service.FILE, Sender(send=file, done=filed, retrying=retrying, failed=refused, backoff=RETRIES))

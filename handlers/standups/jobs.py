@@ -1,0 +1,131 @@
+"""Scheduled: prompts at each person's local time, one reminder, and the day's summary.
+
+All timing is computed from the database on each tick, so a restart, a late tick or a second
+replica neither loses nor doubles a prompt: a prompt's row, keyed (person, date), commits with
+the prompt's outbox row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from itertools import islice
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from handlers.standups import messages, schedule, service
+from handlers.standups.config import StandupsSection
+from handlers.standups.models import StandupEntry
+from slackbot.context import BotContext
+from slackbot.outbox import Priority
+from slackbot.work import Work
+
+BATCH = 500
+T = TypeVar("T")
+
+
+def batches(items: Sequence[T], size: int = BATCH) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class StandupJobs:
+    def __init__(self, ctx: BotContext):
+        self.ctx = ctx
+        self.settings = ctx.config.section(StandupsSection)
+        self.questions = list(self.settings.questions)
+        self.members = [p.slack for p in ctx.config.people if p.standup]
+
+    def send_prompts(self, now: datetime) -> None:
+        with self.ctx.db.reading() as session:
+            zones = self.known_zones(session)
+            days = schedule.open_days(zones.values(), now)
+            due = schedule.due_prompts(
+                zones, now, self.settings, service.away_ranges(session, zones), service.prompted(session, days)
+            )
+
+        def prompt(work: Work, person_day: tuple[str, date]) -> None:
+            user_id, day = person_day
+            entry = service.claim_entry(work.session, user_id, day)
+            if entry is not None:
+                service.prompt(work, user_id, day)
+                entry.prompted_at = now
+
+        self._in_batches(due, prompt)
+
+    def known_zones(self, session: Session) -> dict[str, ZoneInfo]:
+        unknown = self.ctx.directory.not_yet_known(session, self.members)
+        return self.ctx.directory.timezones(session, [m for m in self.members if m not in unknown])
+
+    def send_reminders(self, now: datetime) -> None:
+        with self.ctx.db.reading() as session:
+            zones = self.known_zones(session)
+            days = schedule.open_days(zones.values(), now)
+            due = [
+                (e.user_id, e.day)
+                for e in service.due_reminders(session, days)
+                if e.user_id in zones and self._reminder_due(e, zones[e.user_id], now)
+            ]
+
+        def remind(work: Work, person_day: tuple[str, date]) -> None:
+            user_id, day = person_day
+            entry = service.entry(work.session, user_id, day, lock=True)
+            if entry.reminded_at is None and entry.answered_at is None and entry.skipped_at is None:
+                service.prompt(work, user_id, day, reminder=True)
+                entry.reminded_at = now
+
+        self._in_batches(due, remind)
+
+    def _in_batches(self, due: list[tuple[str, date]], step: Callable[[Work, tuple[str, date]], None]) -> None:
+        """A unit of work per few hundred people: a 5,000-person morning commits in a handful of
+        short transactions, and their DMs go out as the pace allows."""
+        for chunk in batches(due):
+            with self.ctx.work() as work:
+                for person_day in chunk:
+                    step(work, person_day)
+
+    def _reminder_due(self, entry: StandupEntry, zone: ZoneInfo, now: datetime) -> bool:
+        window = schedule.window(entry.day, zone, self.settings)
+        return window.remind_at <= now < window.cutoff
+
+    def post_summaries(self, now: datetime) -> None:
+        with self.ctx.db.reading() as session:
+            zones = self.ctx.directory.timezones(session, self.members)
+        days = schedule.open_days(zones.values(), now)
+        for day in sorted(days):
+            if self._summary_due(day, zones, now):
+                with self.ctx.work() as work:
+                    self._summarise(work, day, zones)
+
+    def _summary_due(self, day: date, zones: dict[str, ZoneInfo], now: datetime) -> bool:
+        due_at = schedule.summary_time(day, zones.values(), self.settings)
+        return schedule.is_working_day(day, self.settings) and due_at is not None and now >= due_at
+
+    def _summarise(self, work: Work, day: date, zones: dict[str, ZoneInfo]) -> None:
+        row = service.day_row(work.session, day, self.ctx.channel("daily"))
+        entries = service.entries_for(work.session, day)
+        if row.summarised_at is not None or not entries:
+            return
+        away_ranges = service.away_ranges(work.session, zones)
+        answered = [e.user_id for e in entries if e.answered_at is not None]
+        away = sorted(
+            {e.user_id for e in entries if e.skipped_at is not None}
+            | {u for u in zones if schedule.is_away(day, away_ranges.get(u, ()))}
+        )
+        missed = [e.user_id for e in entries if e.prompted_at and e.answered_at is None and e.user_id not in away]
+        blockers = [
+            (e.user_id, messages.blocker_text(self.questions, e)) for e in entries if e.answered_at and e.blocked
+        ]
+        text = messages.summary(day, answered, away, sorted(missed), blockers)
+        service.post_summary(work, row, text, blocked=bool(blockers))
+
+
+def register(ctx: BotContext) -> None:
+    jobs = StandupJobs(ctx)
+    ctx.scheduler.add("people.refresh_profiles", ctx.directory.refresh, background=True)
+    ctx.scheduler.add("standups.prompts", jobs.send_prompts)
+    ctx.scheduler.add("standups.reminders", jobs.send_reminders)
+    ctx.scheduler.add("standups.summaries", jobs.post_summaries, Priority.NORMAL)

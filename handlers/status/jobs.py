@@ -1,0 +1,84 @@
+"""Scheduled, in the background (they wait on the network, never on escalation's turn): health
+probes, and the GitLab poller that catches pipelines a webhook missed."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from handlers.status import pipelines, probes, service
+from handlers.status.config import StatusSection
+from slackbot.context import BotContext
+from slackbot.periodic import claim_period
+
+log = logging.getLogger(__name__)
+
+POLL_LOOKBACK = timedelta(days=1)
+POLL_PER_REF = 5
+
+
+class StatusJobs:
+    def __init__(self, ctx: BotContext):
+        self.ctx = ctx
+        self.probes = {p.name: p for p in ctx.config.section(StatusSection).probes}
+
+    def run_probes(self, now: datetime) -> None:
+        """Check every due probe, in parallel, then record each result in its own unit of work."""
+        with self.ctx.db.reading() as session:
+            states = service.states(session)
+        due = [p for p in self.probes.values() if p.name not in states or states[p.name].next_check_at <= now]
+        if not due:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="probe") as pool:
+            results = list(pool.map(lambda p: probes.check(p, self.ctx.settings.ca_bundle or None), due))
+        checked_at = self.ctx.clock.now()
+        for probe, result in zip(due, results, strict=True):
+            try:
+                with self.ctx.work() as work:
+                    alerted = service.record_check(work, probe, result, self.ctx.channel("status"), checked_at)
+                    if alerted is not None:
+                        self.ctx.signals.send(work, alerted)
+            except Exception:
+                log.exception("recording the check of %s failed; it is checked again when due", probe.name)
+
+    def poll_pipelines(self, now: datetime) -> None:
+        """The fallback when webhooks are missed: recent pipelines of the watched refs and schedules."""
+        settings = self.ctx.config.gitlab
+        gitlab = self.ctx.gitlab
+        if gitlab is None or not settings.poll_interval:
+            return
+        with self.ctx.db.transaction() as session:
+            if not claim_period(session, "gitlab.pipelines.poll", now, settings.poll_interval):
+                return
+        project = gitlab.projects.get(settings.app_project)
+        listed = [
+            p
+            for ref in settings.watched_refs
+            for p in project.pipelines.list(ref=ref, per_page=POLL_PER_REF, get_all=False)
+        ]
+        listed += project.pipelines.list(source="schedule", per_page=POLL_PER_REF, get_all=False)
+        recent = {p.id: p for p in listed if p.status in pipelines.FINISHED and _recent(p, now)}
+        with self.ctx.db.reading() as session:
+            seen = service.seen(session, project.path_with_namespace, list(recent))
+        for pipeline_id in sorted(recent):
+            if (pipeline_id, recent[pipeline_id].status) in seen:
+                continue
+            full = project.pipelines.get(pipeline_id)
+            jobs = full.jobs.list(include_retried=True, get_all=True)
+            event = pipelines.from_api(project, full, jobs, project.commits.get(full.sha))
+            with self.ctx.work() as work:
+                service.handle_pipeline(work, event, settings, self.ctx.channel("status"))
+
+
+def _recent(pipeline: object, now: datetime) -> bool:
+    updated = str(getattr(pipeline, "updated_at", "") or "")
+    if not updated:
+        return True
+    return datetime.fromisoformat(updated.replace("Z", "+00:00")) >= now - POLL_LOOKBACK
+
+
+def register(ctx: BotContext) -> None:
+    jobs = StatusJobs(ctx)
+    ctx.scheduler.add("status.probes", jobs.run_probes, background=True)
+    ctx.scheduler.add("status.pipeline_poll", jobs.poll_pipelines, background=True)

@@ -1,0 +1,185 @@
+"""The demo's scenes: what people do in the simulated workspace, one capability at a time.
+
+Scenes act only as people and Slack would (commands, clicks, messages, webhooks), so they need
+nothing from the capabilities' code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import requests
+
+from slackbot.testing.gitlab_payloads import pipeline_hook
+from slackbot.testing.harness import ASKER, TEAM
+
+if TYPE_CHECKING:
+    from slackbot.demo import Tour
+
+DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
+
+
+def help_scene(tour: Tour) -> None:
+    tour.scene("Asking the bot for help")
+    james = TEAM[0].id
+    tour.driver.command(james, "/fulfillment", "help", channel="s_fulfillment")
+    tour.driver.say(james, "s_fulfillment_engineering", f"<@{tour.sim.bot_user_id}> what can you do?")
+
+
+def standup_scene(tour: Tour) -> None:
+    james = TEAM[0].id
+    tour.scene("Daily standup in #s_fulfillment_daily")
+    tour.narrate("prompts go out at 09:30 in each person's own timezone (James: Madrid, Vitaly: Berlin)")
+    tour.wait(timedelta(hours=1, minutes=30))
+    tour.driver.click(james, "Write standup")
+    answers = {"q0": "Reviewed the billing MR", "q1": "Pairing on the license sync", "q2": "Waiting for Zuora access"}
+    tour.driver.submit(james, tour.driver.open_views(james)[-1]["id"], answers)
+    tour.narrate("James edits his answer: the same reply is updated")
+    tour.driver.command(james, "/standup", channel="s_fulfillment_daily")
+    tour.driver.submit(james, tour.driver.open_views(james)[-1]["id"], {**answers, "blocked": ["blocked"]})
+    tour.wait(timedelta(hours=2))
+    tour.wait(timedelta(hours=2))
+
+
+def question_scene(tour: Tour) -> None:
+    tour.scene("A question in #s_fulfillment, tracked until it gets a ✅")
+    asked = tour.driver.say(ASKER.id, "s_fulfillment", "How do I extend the trial of a customer's subscription?")
+    tour.driver.say(TEAM[2].id, "s_fulfillment", "Is anyone looking at the failing CustomersDot e2e job?")
+    tour.wait(timedelta(hours=2, minutes=1))
+    tour.driver.say(
+        TEAM[1].id,
+        "s_fulfillment",
+        "The internal request form linked above is the way; support handles it.",
+        thread_ts=asked["ts"],
+    )
+    tour.driver.command(TEAM[0].id, "/fulfillment", "questions", channel="s_fulfillment")
+    tour.wait(timedelta(hours=24, minutes=1))
+    tour.driver.react(ASKER.id, "s_fulfillment", asked["ts"], "white_check_mark")
+    tour.driver.command(TEAM[0].id, "/fulfillment", "stats 1", channel="s_fulfillment")
+
+
+def status_alerts_scene(tour: Tour) -> None:
+    tour.scene("Status alerts in #s_fulfillment_status")
+    tour.narrate("CustomersDot (a local endpoint here) starts answering 500; the probe checks every minute")
+    tour.endpoint.flip("error")
+    for _ in range(3):
+        tour.wait(timedelta(minutes=1))
+    tour.narrate("it comes back")
+    tour.endpoint.flip("healthy")
+    tour.wait(timedelta(minutes=1))
+    tour.narrate("GitLab sends a Pipeline Hook: main failed, then the next pipeline passes")
+    project = tour.harness.config.gitlab.app_project
+    builds = [
+        {"id": 11, "stage": "test", "name": "rspec 3/8", "status": "failed", "allow_failure": False},
+        {"id": 12, "stage": "test", "name": "danger", "status": "failed", "allow_failure": True},
+    ]
+    for body in (pipeline_hook(project, 4711, "failed", builds=builds), pipeline_hook(project, 4712, "success")):
+        requests.post(
+            tour.harness.url + "/gitlab/webhook", json=body, headers={"X-Gitlab-Token": DEMO_WEBHOOK_SECRET}, timeout=30
+        )
+
+
+def incident_scene(tour: Tour) -> None:
+    james, vitaly = TEAM[0].id, TEAM[1].id
+    tour.scene("An incident, paged up the escalation chain until acknowledged")
+    tour.driver.command(
+        vitaly, "/incident", "declare Checkout on CustomersDot returns 500 sev1", channel="s_fulfillment_status"
+    )
+    tour.narrate("nobody answers level 1 within its ack timeout")
+    tour.wait(timedelta(minutes=5))
+    tour.driver.click(james, "Acknowledge")
+    tour.wait(timedelta(minutes=10))
+    tour.driver.command(james, "/incident", "note rolled back the last deploy", channel="s_fulfillment_status")
+    tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
+
+
+def blocker_scene(tour: Tour) -> None:
+    tour.scene("A production blocker stops auto-deploy, then is lifted")
+    tour.driver.command(
+        TEAM[0].id, "/blocker", "invoice totals are off by one cent on staging", channel="s_fulfillment_status"
+    )
+    tour.wait(timedelta(hours=1))
+    tour.driver.command(TEAM[0].id, "/blocker", "lift", channel="s_fulfillment_status")
+
+
+def intake_scene(tour: Tour) -> None:
+    tour.scene("/intake: a request filed in GitLab from the team's own template")
+    tour.driver.command(ASKER.id, "/intake", "Self-serve seat true-ups for resellers")
+    view = tour.driver.open_views(ASKER.id)[-1]
+    tour.driver.submit(
+        ASKER.id,
+        view["id"],
+        {
+            "title": "Self-serve seat true-ups for resellers",
+            "problem": "Resellers email support for every true-up.",
+            "requester": "Channel sales, 40 resellers",
+            "impact": "About 300 tickets a quarter.",
+            "urgency": "medium",
+            "pm": TEAM[1].id,
+        },
+    )
+    project = tour.harness.config.gitlab.intake_project
+    issue = tour.gitlab.issues[project][-1]
+    tour.narrate(f"the issue in GitLab, {project}#{issue['iid']}: {issue['title']}")
+    print("\n".join(f"        | {line}" for line in issue["description"].splitlines()), file=tour.out)
+    tour.driver.command(ASKER.id, "/intake", "list")
+
+
+def pairing_scene(tour: Tour) -> None:
+    james, vitaly, alice = TEAM[0].id, TEAM[1].id, TEAM[2].id
+    tour.scene("/pair: a pairing request, claimed by the first volunteer")
+    tour.driver.command(alice, "/pair", "Untangling the Zuora subscription sync", channel="s_fulfillment_engineering")
+    tour.driver.click(alice, "I'll pair", channel="s_fulfillment_engineering")
+    tour.wait(timedelta(hours=2))
+    request = tour.sim.messages("s_fulfillment_engineering")[-1]
+    seen_by_james = {**request, "blocks": list(request["blocks"])}
+    tour.driver.click(vitaly, "I'll pair", channel="s_fulfillment_engineering")
+    tour.narrate("James clicks the button his Slack still shows")
+    tour.driver.click(james, "I'll pair", channel="s_fulfillment_engineering", seen=seen_by_james)
+
+
+def async_update_scene(tour: Tour) -> None:
+    tour.scene("The weekly async issue update reminder")
+    project = tour.harness.config.gitlab.app_project
+    now = tour.harness.clock.now()
+    quiet = tour.gitlab.add_issue(project, "Seat usage sync drops trial seats", assignee_usernames=["jameslopez"])
+    updated = tour.gitlab.add_issue(project, "Zuora invoice preview", assignee_usernames=["jameslopez"])
+    tour.gitlab.add_note(project, updated["iid"], "jameslopez", "### Async issue update ...", now - timedelta(days=2))
+    tour.gitlab.add_note(project, quiet["iid"], "vitallium", "Any news here?", now - timedelta(days=1))
+    tour.narrate(
+        "James has two open issues in GitLab and updated one of them two days ago; reminders go out on Wednesdays"
+    )
+    tour.wait(timedelta(days=1))
+
+
+def cadence_scene(tour: Tour) -> None:
+    tour.scene("Cadence announcements from the config")
+    tour.narrate("the config announces the preliminary issue review at 09:00 (Madrid) on the 26th")
+    tour.wait(datetime.fromisoformat("2026-11-26T07:30:00+00:00") - tour.harness.clock.now())
+    tour.wait(timedelta(minutes=30))
+
+
+def home_scene(tour: Tour) -> None:
+    tour.scene("James opens the bot's App Home")
+    tour.driver.open_home(TEAM[0].id)
+    view = tour.sim.home_views[TEAM[0].id]
+    for block in view["blocks"]:
+        text = block.get("text", {}).get("text", "")
+        if text:
+            tour.narrate(text.replace("\n", " | "))
+
+
+SCENES = [
+    help_scene,
+    standup_scene,
+    question_scene,
+    status_alerts_scene,
+    incident_scene,
+    blocker_scene,
+    intake_scene,
+    pairing_scene,
+    async_update_scene,
+    cadence_scene,
+    home_scene,
+]

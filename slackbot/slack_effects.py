@@ -1,0 +1,319 @@
+"""Slack effects: what a unit of work records (posts, DMs, updates, replies to a person), and how
+they are sent.
+
+A message the bot will post can be given a ``ref`` (``incident:12``). Replies and updates name
+that ref instead of a ts, so they can be decided before the post is delivered: the post goes
+first (same lane), and the sender looks its channel and ts up in ``slack_messages``.
+User-group mentions are written as ``usergroup_mention(handle)`` and resolved when sent, so
+deciding a nudge never calls ``usergroups.list``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from slackbot.db import Database, refuse_in_write_transaction
+from slackbot.models import OutboxItem, SlackMessage
+from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.ratelimit import POST_MESSAGE, Call
+
+log = logging.getLogger(__name__)
+
+KIND = "slack"
+RESPOND = "slack.respond"
+GROUP_DM = "slack.group_dm"
+_PLACEHOLDER = re.compile(r"<!usergroup-handle\^([A-Za-z0-9._-]+)>")
+USERGROUPS_TTL = 600.0
+
+# Refusals an operator can fix (a scope, an invitation, a token): kept for `fulfillbot parked retry`.
+PARK_ERRORS = {
+    "not_in_channel",
+    "channel_not_found",
+    "is_archived",
+    "missing_scope",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "restricted_action",
+    "team_access_not_granted",
+    "ekm_access_denied",
+}
+RETRY_ERRORS = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+
+
+def usergroup_mention(handle: str) -> str:
+    """A mention of the user group with this handle, resolved to ``<!subteam^ID>`` when it is sent."""
+    return f"<!usergroup-handle^{handle.lstrip('@')}>"
+
+
+def lane_of(channel: str) -> str:
+    return f"slack:{channel}"
+
+
+def permalink(team_url: str, channel: str, ts: str) -> str:
+    """A top-level message's link, in the form Slack's ``chat.getPermalink`` returns."""
+    return f"{team_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def posted(session: Session, ref: str) -> SlackMessage | None:
+    return session.get(SlackMessage, ref)
+
+
+class SlackEffects:
+    """The Slack verbs of a unit of work; each records one outbox row."""
+
+    def __init__(self, out: Effects):
+        self.out = out
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        ref: str | None = None,
+        thread_ts: str | None = None,
+        thread_ref: str | None = None,
+        broadcast: bool = False,
+        priority: Priority = Priority.NORMAL,
+        group: str | None = None,
+        key: str | None = None,
+    ) -> OutboxItem | None:
+        """``chat.postMessage`` to a channel ID, or to a user ID for a DM; in the thread of a known
+        ``thread_ts`` or of the bot's own message ``thread_ref``."""
+        params: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks is not None:
+            params["blocks"] = blocks
+        if thread_ts:
+            params["thread_ts"] = thread_ts
+        if broadcast:
+            params["reply_broadcast"] = True
+        args: dict[str, Any] = {"method": POST_MESSAGE, "params": params}
+        if thread_ref:
+            args["thread_ref"] = thread_ref
+        return self.out.add(KIND, args, lane=lane_of(channel), priority=priority, ref=ref, group=group, key=key)
+
+    @staticmethod
+    def rewrite(row: OutboxItem, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Change what a post decided in this same unit of work will say, before it is sent."""
+        params = {**row.args["params"], "text": text}
+        if blocks is not None:
+            params["blocks"] = blocks
+        row.args = {**row.args, "params": params}
+
+    def update(
+        self,
+        ref: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        priority: Priority = Priority.NORMAL,
+        repost: bool = False,
+    ) -> None:
+        """``chat.update`` of the bot's message ``ref``, once it is posted. Updates of one message
+        coalesce: only the latest pending one is sent. With ``repost``, a message someone deleted is
+        posted again (and ``ref`` then names the new one)."""
+        params: dict[str, Any] = {"text": text}
+        if blocks is not None:
+            params["blocks"] = blocks
+        args = {"method": "chat.update", "params": params, "update_ref": ref, "repost": repost}
+        self.out.add(KIND, args, lane=self._lane_of_ref(ref), priority=priority, ref=ref, coalesce=f"update:{ref}")
+
+    def _lane_of_ref(self, ref: str) -> str:
+        message = posted(self.out.session, ref)
+        if message is not None:
+            return message.lane
+        lane = self.out.session.scalar(
+            select(OutboxItem.lane).where(OutboxItem.ref == ref).order_by(OutboxItem.id).limit(1)
+        )
+        return lane or f"slack:ref:{ref}"
+
+    def respond(
+        self, response_url: str, text: str, *, replace_original: bool = False, priority: Priority = Priority.NORMAL
+    ) -> None:
+        """An ephemeral answer through a request's ``response_url`` (or the original message replaced)."""
+        if not response_url:
+            return
+        lane = "respond:" + hashlib.sha1(response_url.encode()).hexdigest()[:16]
+        args = {"url": response_url, "text": text, "replace_original": replace_original}
+        self.out.add(RESPOND, args, lane=lane, priority=priority)
+
+    def ephemeral(self, channel: str, user: str, text: str, priority: Priority = Priority.NORMAL) -> None:
+        args = {"method": "chat.postEphemeral", "params": {"channel": channel, "user": user, "text": text}}
+        self.out.add(KIND, args, lane=f"ephemeral:{channel}:{user}", priority=priority)
+
+    def group_dm(self, users: list[str], text: str, priority: Priority = Priority.NORMAL) -> None:
+        """A message to a group DM with these people (opened when it is sent)."""
+        members = sorted(set(users))
+        self.out.add(
+            GROUP_DM, {"users": members, "text": text}, lane="slack:mpim:" + ",".join(members), priority=priority
+        )
+
+
+class UserGroups:
+    """Handle → ID of the workspace's user groups, read with ``usergroups.list`` at most every 10 minutes."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+        self._ids: dict[str, str] = {}
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def mention(self, handle: str) -> str:
+        with self._lock:
+            if time.monotonic() - self._read_at > USERGROUPS_TTL or handle not in self._ids:
+                self._refresh()
+            found = self._ids.get(handle)
+        if found is None:
+            log.warning("user group @%s not found; mentioning it as text", handle)
+            return f"@{handle}"
+        return f"<!subteam^{found}>"
+
+    def _refresh(self) -> None:
+        try:
+            groups = self.client.usergroups_list()["usergroups"]
+        except SlackApiError as exc:
+            log.warning("could not list user groups (%s)", exc.response.get("error"))
+            return
+        self._ids = {str(g.get("handle")): str(g["id"]) for g in groups}
+        self._read_at = time.monotonic()
+
+    def resolve(self, text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: self.mention(m.group(1)), text)
+
+
+def slack_failure(exc: Exception, call: Call) -> DeliveryError:
+    """What a failed Web API call means for its outbox row."""
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error", ""))
+        status = exc.response.status_code
+        if status == 429:
+            retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
+            return DeliveryError(f"{call.method}: ratelimited", retryable=True, refused=call, retry_after=retry_after)
+        if status >= 500 or error in RETRY_ERRORS:
+            return DeliveryError(f"{call.method}: HTTP {status} {error}".strip(), retryable=True)
+        return DeliveryError(f"{call.method}: {error or status}", retryable=False, park=error in PARK_ERRORS)
+    return DeliveryError(f"{call.method}: {type(exc).__name__}: {exc}", retryable=True)
+
+
+class SlackSender:
+    """Sends the ``slack`` kind: one Web API call, with its refs and mentions resolved first."""
+
+    def __init__(self, client: WebClient, db: Database, usergroups: UserGroups):
+        self.client = client
+        self.db = db
+        self.usergroups = usergroups
+
+    def sender(self) -> Sender:
+        return Sender(send=self.send, calls=self.calls)
+
+    def calls(self, delivery: Delivery) -> list[Call]:
+        params = delivery.args["params"]
+        return [Call(delivery.args["method"], str(params.get("channel", "")), delivery.urgent)]
+
+    def send(self, delivery: Delivery) -> dict[str, Any]:
+        args = delivery.args
+        method, params = args["method"], dict(args["params"])
+        for key in ("text",):
+            if isinstance(params.get(key), str):
+                params[key] = self.usergroups.resolve(params[key])
+        if "blocks" in params:
+            params["blocks"] = _resolve_blocks(params["blocks"], self.usergroups.resolve)
+        for ref_key, channel_key, ts_key in (("thread_ref", "channel", "thread_ts"), ("update_ref", "channel", "ts")):
+            ref = args.get(ref_key)
+            if ref:
+                found = self._posted(ref)
+                if found is None:
+                    raise DeliveryError(f"{method}: the message {ref} was never posted", retryable=False)
+                params[channel_key], params[ts_key] = found.channel, found.ts
+        call = Call(method, str(params.get("channel", "")), delivery.urgent)
+        try:
+            answer = self.client.api_call(method, json=params)
+        except SlackApiError as exc:
+            if args.get("repost") and exc.response.get("error") == "message_not_found":
+                log.warning("the message %s was deleted in Slack; posting it again", args.get("update_ref"))
+                return self._post({k: v for k, v in params.items() if k != "ts"}, delivery)
+            raise slack_failure(exc, call) from None
+        except Exception as exc:
+            raise slack_failure(exc, call) from None
+        return {"channel": answer.get("channel", params.get("channel")), "ts": answer.get("ts") or params.get("ts")}
+
+    def _post(self, params: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
+        call = Call(POST_MESSAGE, str(params.get("channel", "")), delivery.urgent)
+        try:
+            answer = self.client.api_call(POST_MESSAGE, json=params)
+        except Exception as exc:
+            raise slack_failure(exc, call) from None
+        return {"channel": answer["channel"], "ts": answer["ts"]}
+
+    def _posted(self, ref: str) -> SlackMessage | None:
+        with self.db.reading() as session:
+            return posted(session, ref)
+
+
+def _resolve_blocks(value: Any, resolve: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return resolve(value)
+    if isinstance(value, list):
+        return [_resolve_blocks(v, resolve) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve_blocks(v, resolve) for k, v in value.items()}
+    return value
+
+
+def respond_sender() -> Sender:
+    """Answers through a ``response_url`` (valid 5 times in 30 minutes; the bot uses each once or twice)."""
+
+    def send(delivery: Delivery) -> dict[str, Any]:
+        args = delivery.args
+        refuse_in_write_transaction("response_url")
+        body: dict[str, Any] = {"text": args["text"], "response_type": "ephemeral"}
+        if args.get("replace_original"):
+            body["replace_original"] = True
+        else:
+            body["replace_original"] = False
+        try:
+            response = WebhookClient(args["url"], timeout=10).send_dict(body)
+        except Exception as exc:
+            raise DeliveryError(f"response_url: {type(exc).__name__}: {exc}", retryable=True) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryError(f"response_url: HTTP {response.status_code}", retryable=True)
+        if response.status_code >= 400:
+            raise DeliveryError(f"response_url: HTTP {response.status_code} {response.body}", retryable=False)
+        return {}
+
+    return Sender(send=send)
+
+
+def group_dm_sender(client: WebClient) -> Sender:
+    def send(delivery: Delivery) -> dict[str, Any]:
+        users = ",".join(delivery.args["users"])
+        opened = Call("conversations.open", "", delivery.urgent)
+        try:
+            channel = client.conversations_open(users=users)["channel"]["id"]
+        except Exception as exc:
+            raise slack_failure(exc, opened) from None
+        call = Call(POST_MESSAGE, channel, delivery.urgent)
+        try:
+            answer = client.chat_postMessage(channel=channel, text=delivery.args["text"])
+        except Exception as exc:
+            raise slack_failure(exc, call) from None
+        return {"channel": channel, "ts": answer["ts"]}
+
+    def calls(delivery: Delivery) -> list[Call]:
+        return [Call("conversations.open", "", delivery.urgent)]
+
+    return Sender(send=send, calls=calls)
