@@ -66,9 +66,10 @@ class Bot:
         """Tests and the demo: wait until what has been received is processed and what is due is sent."""
         for _ in range(20):
             self.ctx.executor.wait_idle()
+            self.ctx.inbox.wait_idle()
             self.ctx.scheduler.wait_background()
             self.ctx.outbox.drain()
-            if self.ctx.executor.idle() and self.ctx.outbox.idle():
+            if self.ctx.executor.idle() and self.ctx.inbox.idle() and self.ctx.outbox.idle():
                 return
 
     def shutdown(self) -> None:
@@ -78,6 +79,14 @@ class Bot:
         self.ctx.executor.shutdown(wait=True)
         self.ctx.scheduler.release()
         self.ctx.db.dispose()
+
+
+class _KnownBoltNotices(logging.Filter):
+    """Bolt warns that it ignores SLACK_BOT_TOKEN from the environment: the bot gives it the token on
+    purpose through ``authorize``, so the warning only confuses an operator reading the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 class StartupError(Exception):
@@ -111,7 +120,10 @@ def build_bot(
     scheduler = Scheduler(db, clock, config.scheduler.tick, metrics, scheduler_holder)
     outbox = Outbox(db, clock, metrics, Pacer(limits), scheduler.lease.holder, scheduler.lease.holding)
     executor = TrackingExecutor()
-    inbox = Inbox(db, clock, metrics, outbox, executor)
+    inbox = Inbox(db, clock, metrics, outbox)
+    bolt_log = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _KnownBoltNotices) for f in bolt_log.filters):
+        bolt_log.addFilter(_KnownBoltNotices())
     bolt = App(
         client=WebClient(base_url=requests_client.base_url),  # no token: each request's comes from `authorize`
         signing_secret=settings.signing_secret or "unused-in-socket-mode",
@@ -120,7 +132,7 @@ def build_bot(
         process_before_response=True,  # listeners record their work, then acknowledge
         ignoring_self_events_enabled=False,
         url_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_log,
     )
     ctx = BotContext(
         settings=settings,

@@ -7,7 +7,9 @@ writers queue instead of failing on a lock upgrade; PostgreSQL is used as it is.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -53,10 +55,10 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, **options: Any) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, **{"pool_pre_ping": True, **options})
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -71,9 +73,38 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            begin_immediate(conn.connection.dbapi_connection)
 
     return engine
+
+
+WRITE_WAIT = 30.0  # seconds a writer waits for another process to let go of SQLite's write lock
+
+
+def begin_immediate(dbapi_connection: Any) -> None:
+    """Take SQLite's write lock, polling every fraction of a millisecond while another process holds
+    it. SQLite's own busy handler sleeps 1, 2, 5, 10 ... 100 ms between tries, so two processes that
+    each hold the lock for a fraction of a millisecond would mostly sleep."""
+    deadline = time.monotonic() + WRITE_WAIT
+    pause = 0.0001
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.005)
+    finally:
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
 
 
 READ_ONLY = "fulfillbot_read_only"
@@ -97,22 +128,53 @@ def refuse_in_write_transaction(what: str) -> None:
 
 
 class Database:
-    """One engine and its session factory; every unit of work is one transaction."""
+    """One engine and its session factory; every unit of work is one transaction.
+
+    On SQLite, the threads of one process take turns for the write lock on a lock of their own:
+    SQLite's busy handler sleeps in growing steps while it waits, which wastes most of the time
+    the lock is free when many threads write. PostgreSQL's writers go in parallel."""
 
     def __init__(self, url: str):
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_turn = threading.RLock() if self.url.startswith("sqlite") else None
+        # PostgreSQL: connections that commit each statement by itself, for `statement`. No ping on
+        # checkout: a statement on a connection the server dropped fails (503: Slack delivers again),
+        # and the pool replaces the connection.
+        self._autocommit = (
+            None if self._write_turn else make_engine(self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        )
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        _writing.depth = getattr(_writing, "depth", 0) + 1
+        try:
+            if self._write_turn is None:
+                yield
+            else:
+                with self._write_turn:
+                    yield
+        finally:
+            _writing.depth -= 1
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        _writing.depth = getattr(_writing, "depth", 0) + 1
-        try:
-            with self._sessions() as session, session.begin():
-                yield session
-        finally:
-            _writing.depth -= 1
+        with self._writing(), self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        """A Core connection for one write statement on the hot path, committed with it: on
+        PostgreSQL in autocommit (one round trip instead of BEGIN, the statement and COMMIT), on
+        SQLite in a write transaction of its own."""
+        if self._autocommit is None:
+            with self._writing(), self.engine.begin() as conn:
+                yield conn
+            return
+        with self._writing(), self._autocommit.connect() as conn:
+            yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -134,6 +196,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit is not None:
+            self._autocommit.dispose()
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:

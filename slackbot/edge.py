@@ -78,6 +78,11 @@ def form(raw: bytes) -> dict[str, str] | None:
         return None
 
 
+def _text(raw: bytes | None) -> str | None:
+    """The body as it arrived, to store as it is (it has been parsed as JSON, so it is UTF-8)."""
+    return raw.decode("utf-8") if raw is not None else None
+
+
 def _kind(body: dict[str, Any]) -> str:
     return str(body.get("type") or ("command " + str(body.get("command")) if "command" in body else "unknown"))
 
@@ -90,7 +95,7 @@ class SlackEdge:
         self.inbox = inbox
         self.metrics = metrics
 
-    def events_api(self, body: dict[str, Any]) -> Answer:
+    def events_api(self, body: dict[str, Any], raw: bytes | None = None) -> Answer:
         kind = body.get("type")
         if kind == "url_verification" and isinstance(body.get("challenge"), str):
             return Answer.json(200, {"challenge": body["challenge"]})
@@ -108,12 +113,10 @@ class SlackEdge:
             log.warning("rejected an event_callback without an event ID or an event")
             return Answer(400, b"malformed event")
         try:
-            stored = self.inbox.store("slack", str(event["type"]), f"slack:{event_id}", body)
+            self.inbox.store("slack", str(event["type"]), f"slack:{event_id}", body, _text(raw))
         except Exception:
             log.error("could not store event %s; answering 503 so that Slack delivers it again", event_id)
             return Answer(503, b"try again")
-        if stored is not None:
-            self.inbox.process_soon(stored)
         return Answer(200)
 
     def interactive(self, body: str | dict[str, Any], headers: Mapping[str, str], mode: str = "http") -> BoltResponse:
@@ -137,7 +140,7 @@ class SlackEdge:
                 if body is None:
                     log.warning("rejected a Slack request whose body is not a JSON object")
                     return Answer(400, b"body is not a JSON object")
-                return self.events_api(body)
+                return self.events_api(body, raw)
             fields = form(raw)
             if fields is None or not ("command" in fields or "payload" in fields):
                 log.warning("rejected a Slack request that is neither a command nor an interaction")

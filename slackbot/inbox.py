@@ -6,22 +6,29 @@ bot will ever get: processing retries with backoff until it succeeds, and an ite
 failing is parked after ``MAX_ATTEMPTS`` (``fulfillbot parked`` shows it, and can put it back).
 Processing an item and the effects it decides commit together with the item's "done" mark, so a
 repeated delivery, a second processor or a retry after a crash never has a second effect.
+
+Storing is one INSERT of the raw body. Most events concern no capability (a message in a channel
+nobody tracks): those are stored already done, and cost nothing more. The rest are processed by a
+small pool, in batches: one transaction per batch, one savepoint per item, so one item's failure
+leaves the others done.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from slackbot.clock import Clock
 from slackbot.db import Database
-from slackbot.executor import TrackingExecutor
 from slackbot.metrics import Metrics
 from slackbot.models import InboxItem
 from slackbot.outbox import Outbox
@@ -33,6 +40,8 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 SWEEP_GRACE = timedelta(seconds=30)  # the receiving process processes at once; the sweep is for the rest
+BATCH = 50
+PROCESSORS = 2
 
 
 class Rejected(Exception):
@@ -68,70 +77,115 @@ class Router:
     def on(self, source: str, kind: str, handler: Handler, matches: Matcher | None = None) -> None:
         self.routes.setdefault((source, kind), []).append(Route(handler, matches))
 
-    def handles(self, source: str, kind: str) -> bool:
-        return (source, kind) in self.routes
+    def wanted(self, source: str, kind: str, payload: dict[str, Any]) -> list[Route]:
+        return [r for r in self.routes.get((source, kind), []) if r.matches is None or r.matches(payload)]
 
     def dispatch(self, work: Work, item: InboxEvent) -> None:
-        for route in self.routes.get((item.source, item.kind), []):
-            if route.matches is None or route.matches(item.payload):
-                route.handler(work, item)
+        for route in self.wanted(item.source, item.kind, item.payload):
+            route.handler(work, item)
 
 
 class Inbox:
-    def __init__(self, db: Database, clock: Clock, metrics: Metrics, outbox: Outbox, executor: TrackingExecutor):
+    def __init__(self, db: Database, clock: Clock, metrics: Metrics, outbox: Outbox):
         self.db = db
         self.clock = clock
         self.metrics = metrics
         self.outbox = outbox
-        self.executor = executor
         self.router = Router()
+        table = InboxItem.__table__
+        assert isinstance(table, Table)
+        self._insert = insert(table).returning(table.c.id)  # built once, on the table: the hot path
+        self._queue: queue.Queue[int] = queue.Queue()
+        self._busy = 0
+        self._lock = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._work_queue, name=f"inbox-{n}", daemon=True) for n in range(PROCESSORS)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def store(self, source: str, kind: str, key: str, payload: dict[str, Any]) -> int | None:
-        """Commit the item; None when its key was stored before (a repeat). Raises when the database
-        cannot store it, so the caller answers 5xx and the sender delivers it again."""
+    def store(self, source: str, kind: str, key: str, payload: dict[str, Any], raw: str | None = None) -> int | None:
+        """Commit the item and hand it to the processors; None when its key was stored before (a
+        repeat). Raises when the database cannot store it, so the caller answers 5xx and the sender
+        delivers it again. An item no capability wants is stored as done."""
         now = self.clock.now()
+        wanted = bool(self.router.wanted(source, kind, payload))
+        row = {
+            "key": key,
+            "source": source,
+            "kind": kind,
+            "payload": raw if raw is not None else json.dumps(payload),
+            "received_at": now,
+            "state": "pending" if wanted else "done",
+            "attempts": 0,
+            "next_attempt_at": now + SWEEP_GRACE,
+            "last_error": "",
+            "done_at": None if wanted else now,
+        }
         try:
-            with self.db.transaction() as session:
-                item = InboxItem(
-                    key=key,
-                    source=source,
-                    kind=kind,
-                    payload=payload,
-                    received_at=now,
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=now + SWEEP_GRACE,
-                    last_error="",
-                )
-                session.add(item)
-                session.flush()
-                item_id = item.id
+            with self.db.statement() as conn:
+                item_id = conn.execute(self._insert, row).scalar_one()
         except IntegrityError:
             self.metrics.events_deduplicated.labels(source).inc()
             return None
         self.metrics.inbox_received.labels(source).inc()
-        return item_id
+        if wanted:
+            self.process_soon(item_id)
+        return int(item_id)
+
+    # ----- processing -------------------------------------------------------------------------------
 
     def process_soon(self, item_id: int) -> None:
-        self.executor.submit(self.process, item_id)
+        with self._lock:
+            self._busy += 1
+        self._queue.put(item_id)
+
+    def _work_queue(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.process_batch(batch)
+            except Exception:
+                log.exception("an inbox batch failed; its items are retried by the sweep")
+            finally:
+                with self._lock:
+                    self._busy -= len(batch)
+                    self._lock.notify_all()
 
     def process(self, item_id: int) -> bool:
         """Process one item if it is still pending; True when it was done now."""
-        try:
-            with self.outbox.work() as work:
-                item = work.session.scalar(select(InboxItem).where(InboxItem.id == item_id).with_for_update())
-                if item is None or item.state != "pending":
-                    return False
-                self.router.dispatch(work, InboxEvent(item.source, item.kind, dict(item.payload), item.key))
-                item.state, item.done_at = "done", work.now
-            self.metrics.inbox_processed.labels(item.source).inc()
-            return True
-        except Rejected as exc:
-            self._settle(item_id, str(exc), final="dropped")
-        except Exception as exc:
-            log.warning("processing inbox item %s failed: %s", item_id, exc, exc_info=True)
-            self._settle(item_id, f"{type(exc).__name__}: {exc}")
-        return False
+        return self.process_batch([item_id]) == 1
+
+    def process_batch(self, item_ids: list[int]) -> int:
+        """Process these items in one unit of work, each in a savepoint of its own; returns how many
+        were done. A failing item rolls back alone and is retried later."""
+        failures: list[tuple[int, str, str | None]] = []
+        done = 0
+        with self.outbox.work() as work:
+            rows = work.session.scalars(
+                select(InboxItem).where(InboxItem.id.in_(item_ids), InboxItem.state == "pending").with_for_update()
+            )
+            for item in list(rows):
+                try:
+                    with work.session.begin_nested():
+                        event = InboxEvent(item.source, item.kind, json.loads(item.payload), item.key)
+                        self.router.dispatch(work, event)
+                        item.state, item.done_at = "done", work.now
+                    done += 1
+                    self.metrics.inbox_processed.labels(item.source).inc()
+                except Rejected as exc:
+                    failures.append((item.id, str(exc), "dropped"))
+                except Exception as exc:
+                    log.warning("processing inbox item %s failed: %s", item.id, exc, exc_info=True)
+                    failures.append((item.id, f"{type(exc).__name__}: {exc}", None))
+        for item_id, error, final in failures:
+            self._settle(item_id, error, final)
+        return done
 
     def _settle(self, item_id: int, error: str, final: str | None = None) -> None:
         with self.db.transaction() as session:
@@ -146,6 +200,16 @@ class Inbox:
                 log.error("inbox item %s (%s %s) %s: %s", item.id, item.source, item.kind, item.state, error)
                 return
             item.next_attempt_at = self.clock.now() + min(FIRST_RETRY * 2 ** (item.attempts - 1), LONGEST_RETRY)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._busy == 0
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Tests and the demo: return once every item handed to the processors has been processed."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._busy == 0, timeout):
+                raise TimeoutError(f"{self._busy} inbox item(s) still being processed after {timeout}s")
 
     def sweep(self, now: datetime) -> None:
         """Scheduled: hand every pending item whose time has come to the processors (retries, and items

@@ -30,7 +30,7 @@ class InboxItem(Base):
     key: Mapped[str] = mapped_column(String(255), unique=True)
     source: Mapped[str] = mapped_column(String(16))  # slack, gitlab
     kind: Mapped[str] = mapped_column(String(64))  # the event type or GitLab object_kind
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[str] = mapped_column(Text)  # the body as it arrived (JSON)
     received_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16))  # pending, done, parked, dropped
     attempts: Mapped[int] = mapped_column(default=0)

@@ -10,8 +10,10 @@ Delivery rules:
   deliverer can pace every call in memory, and lanes stay ordered without coordination.
 - A row is claimed (``sending``) in its own short transaction before the call and marked done in
   another right after it. A crash between the two leaves it ``sending``; the next deliverer sends
-  it again, which is the one call that may repeat. Calls time out well before the lease expires,
-  and a holder stops claiming when its lease is close to expiry, so two deliverers never overlap.
+  it again; a post carries its row's ID in Slack message metadata and is looked for first, so only
+  a call that leaves no trace (an update, a PagerDuty event) may repeat. Calls time out well before
+  the lease expires, and a holder stops claiming when its lease is close to expiry, so two
+  deliverers never overlap.
 - Transient failures (5xx, timeouts, connection errors) are retried with backoff and parked after
   ``max_attempts``; a 429 waits in memory for its ``Retry-After`` without counting as a failure;
   permanent refusals are dropped (bad content) or parked (configuration an operator can fix).
@@ -70,12 +72,14 @@ class DeliveryError(Exception):
         park: bool = False,
         refused: Call | None = None,
         retry_after: float = 0.0,
+        maybe_sent: bool = False,
     ):
         super().__init__(message)
         self.retryable = retryable
         self.park = park
         self.refused = refused
         self.retry_after = retry_after
+        self.maybe_sent = maybe_sent  # the call may have taken effect (a timeout): look before sending again
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class Delivery:
     priority: int
     ref: str | None
     attempts: int
-    interrupted: bool  # its last delivery was cut off before it was marked done
+    maybe_sent: bool  # an earlier attempt may have reached Slack (cut off by a crash, or timed out)
 
     @property
     def urgent(self) -> bool:
@@ -389,6 +393,8 @@ class Outbox:
             if row is None or row.state != "sending":
                 return
             row.last_error = text
+            if error.maybe_sent:
+                row.result = {"maybe_sent": True}
             if error.refused is not None:
                 row.state = "pending"
                 return
@@ -417,7 +423,7 @@ class Outbox:
                 if busy and row.claimed_by == self.holder:
                     continue
                 row.state, row.last_error = "pending", f"interrupted while {row.claimed_by} was sending it"
-                row.result = {"interrupted": True}
+                row.result = {"maybe_sent": True}
         if rows:
             log.warning("%d outbox item(s) were being sent when their deliverer stopped; sending again", len(rows))
         return len(rows)
@@ -484,5 +490,5 @@ def _delivery(row: OutboxItem) -> Delivery:
         priority=row.priority,
         ref=row.ref,
         attempts=row.attempts,
-        interrupted=bool(row.result and row.result.get("interrupted")),
+        maybe_sent=bool(row.result and row.result.get("maybe_sent")),
     )

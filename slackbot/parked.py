@@ -11,17 +11,20 @@ from slackbot.db import Database
 from slackbot.models import InboxItem, OutboxItem
 
 NOT_AN_ID = "`{}` is not an ID of a parked item: they look like in-12 or out-34."
+NOT_PARKED = "{} is not a parked item (see `fulfillbot parked`)."
 
 
-def _load(session: Session, text: str) -> InboxItem | OutboxItem | None:
+def _load(session: Session, text: str) -> InboxItem | OutboxItem | str:
+    """The parked item this ID names, or what to say when it names none."""
     prefix, _, number = text.strip().lower().partition("-")
-    if not number.isdigit():
-        return None
-    if prefix == "in":
-        return session.get(InboxItem, int(number))
-    if prefix == "out":
-        return session.get(OutboxItem, int(number))
-    return None
+    if prefix not in ("in", "out") or not number.isdigit():
+        return NOT_AN_ID.format(text)
+    item: InboxItem | OutboxItem | None = (
+        session.get(InboxItem, int(number)) if prefix == "in" else session.get(OutboxItem, int(number))
+    )
+    if item is None or item.state != "parked":
+        return NOT_PARKED.format(text)
+    return item
 
 
 def listing(db: Database) -> list[str]:
@@ -49,8 +52,8 @@ def retry(db: Database, text: str) -> tuple[bool, str]:
     """Put a parked item back in line: it is tried again at once, with a fresh count of attempts."""
     with db.transaction() as session:
         item = _load(session, text)
-        if item is None or item.state != "parked":
-            return False, f"{text} is not a parked item (see `fulfillbot parked`)." if item else NOT_AN_ID.format(text)
+        if isinstance(item, str):
+            return False, item
         item.state, item.attempts, item.last_error = "pending", 0, ""
         item.next_attempt_at = item.received_at if isinstance(item, InboxItem) else item.created_at
     return True, f"{text} is back in line; the running bot picks it up on its next tick."
@@ -59,7 +62,7 @@ def retry(db: Database, text: str) -> tuple[bool, str]:
 def drop(db: Database, text: str) -> tuple[bool, str]:
     with db.transaction() as session:
         item = _load(session, text)
-        if item is None or item.state != "parked":
-            return False, f"{text} is not a parked item (see `fulfillbot parked`)." if item else NOT_AN_ID.format(text)
+        if isinstance(item, str):
+            return False, item
         item.state = "dropped"
     return True, f"{text} is dropped."

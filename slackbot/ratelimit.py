@@ -57,18 +57,21 @@ class Rate:
     burst: float
 
 
+# Slack's published minimums: Tier 1 to 4 per minute (with a small burst), and 1 message a second
+# per channel (short bursts allowed); its workspace-wide cap on posts is "several hundred a minute".
+TIER_RATES = (Rate(1 * PER_MINUTE, 2), Rate(20 * PER_MINUTE, 5), Rate(50 * PER_MINUTE, 10), Rate(100 * PER_MINUTE, 20))
+PER_CHANNEL = Rate(1.0, 3)
+SLACK_WORKSPACE = Rate(300 * PER_MINUTE, 30)
+BOT_WORKSPACE = Rate(240 * PER_MINUTE, 30)  # the bot keeps below Slack's cap
+
+
 @dataclass(frozen=True)
 class SlackLimits:
     """What the bot allows itself. ``scale`` multiplies every rate (tests run Slack faster)."""
 
-    tiers: tuple[Rate, Rate, Rate, Rate] = (
-        Rate(1 * PER_MINUTE, 2),
-        Rate(20 * PER_MINUTE, 5),
-        Rate(50 * PER_MINUTE, 10),
-        Rate(100 * PER_MINUTE, 20),
-    )
-    per_channel: Rate = Rate(1.0, 3)
-    workspace: Rate = Rate(240 * PER_MINUTE, 30)
+    tiers: tuple[Rate, Rate, Rate, Rate] = TIER_RATES
+    per_channel: Rate = PER_CHANNEL
+    workspace: Rate = BOT_WORKSPACE
     urgent_reserve: float = 10  # workspace tokens only pages and alerts may use
     scale: float = 1.0
 

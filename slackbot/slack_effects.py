@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 KIND = "slack"
 RESPOND = "slack.respond"
 GROUP_DM = "slack.group_dm"
+OUTBOX_EVENT = "fulfillbot_outbox"  # the metadata event type that names a post's outbox row
 _PLACEHOLDER = re.compile(r"<!usergroup-handle\^([A-Za-z0-9._-]+)>")
 USERGROUPS_TTL = 600.0
 
@@ -52,6 +54,7 @@ PARK_ERRORS = {
     "ekm_access_denied",
 }
 RETRY_ERRORS = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+NOT_SENT_STATUSES = {429, 503}  # Slack refused the request before acting on it
 
 
 def usergroup_mention(handle: str) -> str:
@@ -204,9 +207,55 @@ def slack_failure(exc: Exception, call: Call) -> DeliveryError:
             retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
             return DeliveryError(f"{call.method}: ratelimited", retryable=True, refused=call, retry_after=retry_after)
         if status >= 500 or error in RETRY_ERRORS:
-            return DeliveryError(f"{call.method}: HTTP {status} {error}".strip(), retryable=True)
+            unsure = status not in NOT_SENT_STATUSES and error != "service_unavailable"
+            return DeliveryError(f"{call.method}: HTTP {status} {error}".strip(), retryable=True, maybe_sent=unsure)
         return DeliveryError(f"{call.method}: {error or status}", retryable=False, park=error in PARK_ERRORS)
-    return DeliveryError(f"{call.method}: {type(exc).__name__}: {exc}", retryable=True)
+    return DeliveryError(f"{call.method}: {type(exc).__name__}: {exc}", retryable=True, maybe_sent=_timed_out(exc))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout after the request went out: Slack may have posted it. (A refused connection never arrived.)"""
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, TimeoutError | socket.timeout) or "timed out" in str(exc)
+
+
+def outbox_metadata(delivery_id: int) -> dict[str, Any]:
+    return {"event_type": OUTBOX_EVENT, "event_payload": {"outbox_id": delivery_id}}
+
+
+def find_posted(client: WebClient, channel: str, thread_ts: str | None, delivery_id: int) -> dict[str, Any] | None:
+    """The post this outbox row made, if an earlier attempt did reach Slack (read back by its metadata)."""
+    if channel.startswith(("U", "W")):
+        channel = client.conversations_open(users=channel)["channel"]["id"]
+    if thread_ts:
+        found = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True, limit=200)
+    else:
+        found = client.conversations_history(channel=channel, include_all_metadata=True, limit=100)
+    messages: list[dict[str, Any]] = found.get("messages", [])
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == OUTBOX_EVENT and payload.get("outbox_id") == delivery_id:
+            return {"channel": channel, "ts": message["ts"]}
+    return None
+
+
+def post_once(client: WebClient, delivery: Delivery, params: dict[str, Any]) -> dict[str, Any]:
+    """``chat.postMessage`` carrying its outbox row's ID; when an earlier attempt may have reached
+    Slack (a crash, a timeout), it is looked for first and not posted twice."""
+    call = Call(POST_MESSAGE, str(params.get("channel", "")), delivery.urgent)
+    try:
+        if delivery.maybe_sent:
+            found = find_posted(client, str(params["channel"]), params.get("thread_ts"), delivery.id)
+            if found is not None:
+                log.warning("outbox item %s had reached Slack before; not posting it again", delivery.id)
+                return found
+        answer = client.api_call(POST_MESSAGE, json={**params, "metadata": outbox_metadata(delivery.id)})
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise slack_failure(exc, call) from None
+    return {"channel": answer["channel"], "ts": answer["ts"]}
 
 
 class SlackSender:
@@ -227,9 +276,8 @@ class SlackSender:
     def send(self, delivery: Delivery) -> dict[str, Any]:
         args = delivery.args
         method, params = args["method"], dict(args["params"])
-        for key in ("text",):
-            if isinstance(params.get(key), str):
-                params[key] = self.usergroups.resolve(params[key])
+        if isinstance(params.get("text"), str):
+            params["text"] = self.usergroups.resolve(params["text"])
         if "blocks" in params:
             params["blocks"] = _resolve_blocks(params["blocks"], self.usergroups.resolve)
         for ref_key, channel_key, ts_key in (("thread_ref", "channel", "thread_ts"), ("update_ref", "channel", "ts")):
@@ -239,25 +287,19 @@ class SlackSender:
                 if found is None:
                     raise DeliveryError(f"{method}: the message {ref} was never posted", retryable=False)
                 params[channel_key], params[ts_key] = found.channel, found.ts
+        if method == POST_MESSAGE:
+            return post_once(self.client, delivery, params)
         call = Call(method, str(params.get("channel", "")), delivery.urgent)
         try:
             answer = self.client.api_call(method, json=params)
         except SlackApiError as exc:
             if args.get("repost") and exc.response.get("error") == "message_not_found":
                 log.warning("the message %s was deleted in Slack; posting it again", args.get("update_ref"))
-                return self._post({k: v for k, v in params.items() if k != "ts"}, delivery)
+                return post_once(self.client, delivery, {k: v for k, v in params.items() if k != "ts"})
             raise slack_failure(exc, call) from None
         except Exception as exc:
             raise slack_failure(exc, call) from None
         return {"channel": answer.get("channel", params.get("channel")), "ts": answer.get("ts") or params.get("ts")}
-
-    def _post(self, params: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
-        call = Call(POST_MESSAGE, str(params.get("channel", "")), delivery.urgent)
-        try:
-            answer = self.client.api_call(POST_MESSAGE, json=params)
-        except Exception as exc:
-            raise slack_failure(exc, call) from None
-        return {"channel": answer["channel"], "ts": answer["ts"]}
 
     def _posted(self, ref: str) -> SlackMessage | None:
         with self.db.reading() as session:
@@ -306,12 +348,7 @@ def group_dm_sender(client: WebClient) -> Sender:
             channel = client.conversations_open(users=users)["channel"]["id"]
         except Exception as exc:
             raise slack_failure(exc, opened) from None
-        call = Call(POST_MESSAGE, channel, delivery.urgent)
-        try:
-            answer = client.chat_postMessage(channel=channel, text=delivery.args["text"])
-        except Exception as exc:
-            raise slack_failure(exc, call) from None
-        return {"channel": channel, "ts": answer["ts"]}
+        return post_once(client, delivery, {"channel": channel, "text": delivery.args["text"]})
 
     def calls(delivery: Delivery) -> list[Call]:
         return [Call("conversations.open", "", delivery.urgent)]

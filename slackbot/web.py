@@ -134,6 +134,8 @@ class LazyApplication:
         self._lock = threading.Lock()
 
     def load(self) -> WebApp:
+        if self._web is not None:
+            return self._web
         with self._lock:
             if self._web is None:
                 from slackbot.cli import bot_from_environment

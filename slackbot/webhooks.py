@@ -61,11 +61,8 @@ class GitLabWebhooks:
         delivery = headers.get("idempotency-key") or headers.get("x-gitlab-event-uuid") or ""
         key = f"gitlab:{delivery}" if delivery else "gitlab:sha256:" + hashlib.sha256(body).hexdigest()
         try:
-            stored = self.inbox.store("gitlab", kind, key[:255], payload)
+            stored = self.inbox.store("gitlab", kind, key[:255], payload, body.decode("utf-8"))
         except Exception:
             log.error("could not store a GitLab %s hook; answering 503 so that GitLab delivers it again", kind)
             return Answer.json(503, {"message": "try again"})
-        if stored is None:
-            return Answer.json(200, {"message": "already received"})
-        self.inbox.process_soon(stored)
-        return Answer.json(200, {"message": "accepted"})
+        return Answer.json(200, {"message": "accepted" if stored is not None else "already received"})

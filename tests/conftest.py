@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 
+from slackbot.capability import installed
 from slackbot.config import Config
+from slackbot.db import Database
+from slackbot.models import OutboxItem
+from slackbot.outbox import Effects
 from slackbot.testing.databases import scratch_schema
 from slackbot.testing.harness import Harness, standard_workspace
 from slackbot.testing.slack_sim import SlackSimulator
+from slackbot.work import Work
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -72,3 +80,33 @@ def config() -> Config:
 def harness(database_url: str, config: Config) -> Iterator[Harness]:
     with Harness(database_url, config) as running:
         yield running
+
+
+class Units:
+    """Units of work on a migrated database at a time the test sets: services run without a bot."""
+
+    def __init__(self, db: Database, now: datetime):
+        self.db = db
+        self.now = now
+
+    @contextmanager
+    def work(self) -> Iterator[Work]:
+        with self.db.transaction() as session:
+            yield Work(session, self.now, Effects(session, self.now))
+
+    def outbox(self) -> list[OutboxItem]:
+        with self.db.reading() as session:
+            return list(session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+    def said(self) -> list[tuple[str, str]]:
+        """(lane, text) of each Slack post and update recorded so far."""
+        return [(r.lane, r.args.get("params", {}).get("text", "")) for r in self.outbox() if r.kind == "slack"]
+
+
+@pytest.fixture
+def units(database_url: str) -> Iterator[Units]:
+    installed()  # every capability's models are part of the schema
+    database = Database(database_url)
+    database.migrate()
+    yield Units(database, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    database.dispose()

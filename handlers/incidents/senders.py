@@ -11,7 +11,7 @@ from handlers.incidents.policy import levels
 from slackbot.context import BotContext
 from slackbot.outbox import Delivery, DeliveryError, Sender
 from slackbot.ratelimit import POST_MESSAGE, Call
-from slackbot.slack_effects import slack_failure
+from slackbot.slack_effects import post_once
 
 
 def register(ctx: BotContext) -> None:
@@ -25,11 +25,6 @@ def register(ctx: BotContext) -> None:
                 raise DeliveryError("the incident is no longer open: page not sent", retryable=False)
             link = ctx.link(session, incident.ref)
             text, blocks = messages.page(incident, delivery.args["level"], len(levels(incident.policy)), link)
-        user = user_of(delivery)
-        try:
-            posted = ctx.outbox_client.chat_postMessage(channel=user, text=text, blocks=blocks)
-        except Exception as exc:
-            raise slack_failure(exc, Call(POST_MESSAGE, user, urgent=True)) from None
-        return {"channel": posted["channel"], "ts": posted["ts"]}
+        return post_once(ctx.outbox_client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
 
     ctx.outbox.register(service.PAGE, Sender(send=send, calls=lambda d: [Call(POST_MESSAGE, user_of(d), urgent=True)]))

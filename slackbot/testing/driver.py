@@ -9,7 +9,6 @@ test reads the outcome without sleeping.
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -40,7 +39,6 @@ class SlackDriver:
         self.url = bot_url.rstrip("/") + "/slack/events"
         self.verifier = SignatureVerifier(signing_secret)
         self.settle = settle
-        self._event_ids = itertools.count(1)
 
     # ----- raw requests -----------------------------------------------------------------------
 
@@ -77,7 +75,7 @@ class SlackDriver:
             "api_app_id": API_APP_ID,
             "event": {"event_ts": event.get("ts") or self.sim.next_ts(), **event},
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._event_ids):010d}",
+            "event_id": event_id or self.sim.next_event_id(),
             "event_time": int(self.sim.clock.now().timestamp()),
             "authorizations": [{"team_id": self.sim.team_id, "user_id": self.sim.bot_user_id, "is_bot": True}],
         }

@@ -145,6 +145,7 @@ class Harness:
         """Wait until what the bot was told is processed and, unless ``background``, what is due is sent."""
         if self.background:
             self.bot.ctx.executor.wait_idle()
+            self.bot.ctx.inbox.wait_idle()
             self.bot.ctx.scheduler.wait_background()
         else:
             self.bot.settle()

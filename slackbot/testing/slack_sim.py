@@ -2,8 +2,12 @@
 
 Users with timezones, channels, DMs, messages and threads, reactions, user groups, views,
 ephemerals and response URLs. The real ``WebClient`` talks to it over a socket, exactly as it
-talks to slack.com. Unknown methods answer ``unknown_method``; ``rate_limit`` makes the next calls
-of a method answer 429 with ``Retry-After``.
+talks to slack.com. Unknown methods answer ``unknown_method``.
+
+Faults, as Slack has them: ``enforce_rate_limits`` applies Slack's limits per method tier and, for
+``chat.postMessage``, per channel and per workspace, answering 429 with ``Retry-After``;
+``outage`` answers 503 to every call for a while; ``rate_limit`` and ``fail`` make the next calls of
+one method fail; ``slow`` makes a method take its time to answer.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +26,7 @@ from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 from slackbot.clock import Clock, SystemClock
+from slackbot.ratelimit import METHOD_TIERS, PER_CHANNEL, POST_MESSAGE, SLACK_WORKSPACE, TIER_RATES, Bucket, Rate
 from slackbot.testing.loopback import LoopbackServer, Reply
 
 JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
@@ -57,6 +64,46 @@ class Channel:
         }
 
 
+@dataclass(frozen=True)
+class RateLimits:
+    """Slack's published limits (per method, per app, per workspace); ``scale`` runs them faster."""
+
+    tiers: tuple[Rate, Rate, Rate, Rate] = TIER_RATES
+    per_channel: Rate = PER_CHANNEL
+    workspace: Rate = SLACK_WORKSPACE
+    scale: float = 1.0
+
+
+class Limiter:
+    """Token buckets in real time; a refusal names how long until the next token (``Retry-After``)."""
+
+    def __init__(self, limits: RateLimits):
+        self.limits = limits
+        self.buckets: dict[str, Bucket] = {}
+
+    def _bucket(self, key: str, rate: Rate, now: float) -> Bucket:
+        if key not in self.buckets:
+            self.buckets[key] = Bucket(Rate(rate.per_second * self.limits.scale, rate.burst), now)
+        return self.buckets[key]
+
+    def check(self, method: str, channel: str) -> int | None:
+        """None when the call may go (its tokens are spent), else the Retry-After in seconds."""
+        now = time.monotonic()
+        if method == POST_MESSAGE:
+            needed = [
+                self._bucket(f"channel:{channel}", self.limits.per_channel, now),
+                self._bucket("workspace", self.limits.workspace, now),
+            ]
+        else:
+            tier = METHOD_TIERS.get(method, 3)
+            needed = [self._bucket(f"method:{method}", self.limits.tiers[tier - 1], now)]
+        if all(bucket.available(now) for bucket in needed):
+            for bucket in needed:
+                bucket.tokens -= 1
+            return None
+        return max(1, math.ceil(max(bucket.ready_at(now) for bucket in needed) - now))
+
+
 class SlackSimulator(LoopbackServer):
     def __init__(self, token: str = "xoxb-simulated-token", clock: Clock | None = None):
         super().__init__()
@@ -72,13 +119,18 @@ class SlackSimulator(LoopbackServer):
         self.home_views: dict[str, dict[str, Any]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.refusals: list[tuple[str, dict[str, Any]]] = []  # calls answered 429 by the rate limits
         self.triggers: dict[str, str] = {}
         self.response_urls: dict[str, dict[str, Any]] = {}
         self.observers: list[Observer] = []
         self._rate_limits: dict[str, list[int]] = {}
         self._failures: dict[str, list[Any]] = {}
+        self._limiter: Limiter | None = None
+        self._outage_until = 0.0
+        self._slow: dict[str, float] = {}
         self._ids = itertools.count(1)
-        self._last_ts = 0.0
+        self._event_ids = itertools.count(1)
+        self._last_micros = 0
         self.add_user(self.bot_user_id, "fulfillbot", is_bot=True)
 
     # ----- workspace set-up -------------------------------------------------------------------
@@ -120,10 +172,28 @@ class SlackSimulator(LoopbackServer):
         """The next ``times`` calls of ``method`` answer with an HTTP error status, as during an outage."""
         self._failures[method] = [times, status]
 
+    def enforce_rate_limits(self, limits: RateLimits | None = RateLimits()) -> None:
+        """Refuse calls beyond Slack's limits with 429 and ``Retry-After``; None lifts the limits."""
+        with self.lock:
+            self._limiter = Limiter(limits) if limits is not None else None
+
+    def outage(self, seconds: float = math.inf) -> None:
+        """Every call (Web API and response URLs) answers 503 for ``seconds``, or until ``clear_faults``."""
+        self._outage_until = time.monotonic() + seconds
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Calls of ``method`` take ``seconds`` before they are answered (they still take effect)."""
+        self._slow[method] = seconds
+
+    def in_outage(self) -> bool:
+        return time.monotonic() < self._outage_until
+
     def clear_faults(self) -> None:
-        """Slack is healthy again: no more injected 429s or errors."""
+        """Slack is healthy again: no more injected 429s, errors, outage or slowness."""
         self._rate_limits.clear()
         self._failures.clear()
+        self._outage_until = 0.0
+        self._slow.clear()
 
     def observe(self, observer: Observer) -> None:
         self.observers.append(observer)
@@ -175,11 +245,17 @@ class SlackSimulator(LoopbackServer):
 
     # ----- state changes shared by the API and the driver --------------------------------------
 
+    def next_event_id(self) -> str:
+        """Event IDs are unique in a workspace, whichever replica an event is delivered to."""
+        return f"Ev{next(self._event_ids):010d}"
+
     def next_ts(self) -> str:
+        """A message ts as Slack makes them: seconds with six decimals, never repeated (integer
+        microseconds, since a float near 1.8e9 cannot hold a step of one microsecond exactly)."""
         with self.lock:
-            ts = max(self.clock.now().timestamp(), self._last_ts + 0.000001)
-            self._last_ts = ts
-            return f"{ts:.6f}"
+            micros = max(int(self.clock.now().timestamp() * 1_000_000), self._last_micros + 1)
+            self._last_micros = micros
+            return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def post(self, channel_id: str, user: str, text: str, **extra: Any) -> dict[str, Any]:
         with self.lock:
@@ -263,8 +339,15 @@ class SlackSimulator(LoopbackServer):
         return 404, {"ok": False, "error": "not_found"}, {}
 
     def _api(self, method: str, params: dict[str, Any], authorization: str) -> Reply:
+        if self.in_outage():
+            return 503, {"ok": False, "error": "service_unavailable"}, {}
         with self.lock:
             self.calls.append((method, params))
+            if self._limiter is not None:
+                retry_after = self._limiter.check(method, str(params.get("channel", "")))
+                if retry_after is not None:
+                    self.refusals.append((method, params))
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
             limited = self._rate_limits.get(method)
             if limited and limited[0] > 0:
                 limited[0] -= 1
@@ -278,6 +361,9 @@ class SlackSimulator(LoopbackServer):
         implementation = getattr(self, "api_" + method.replace(".", "_"), None)
         if implementation is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
+        delay = self._slow.get(method)
+        if delay:
+            time.sleep(delay)
         try:
             with self.lock:
                 result = implementation(params)
@@ -288,6 +374,8 @@ class SlackSimulator(LoopbackServer):
         return 200, {"ok": True, **result}, {}
 
     def _response_url(self, token: str, params: dict[str, Any]) -> Reply:
+        if self.in_outage():
+            return 503, {"ok": False, "error": "service_unavailable"}, {}
         with self.lock:
             target = self.response_urls.get(token)
             if target is None:
@@ -402,7 +490,7 @@ class SlackSimulator(LoopbackServer):
     def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
         top = [m for m in reversed(channel.messages) if _in_channel_view(m)]
-        page, meta = self._page(top, params)
+        page, meta = self._page(_with_metadata(top, params), params)
         return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
     def api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -411,7 +499,7 @@ class SlackSimulator(LoopbackServer):
         thread = [m for m in channel.messages if m["ts"] == ts or m.get("thread_ts") == ts]
         if not thread:
             raise SlackError("thread_not_found")
-        page, meta = self._page(thread, params)
+        page, meta = self._page(_with_metadata(thread, params), params)
         return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
     def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -427,8 +515,9 @@ class SlackSimulator(LoopbackServer):
             blocks=params.get("blocks"),
             thread_ts=params.get("thread_ts"),
             subtype="thread_broadcast" if params.get("thread_ts") and _true(params.get("reply_broadcast")) else None,
+            metadata=_metadata(params.get("metadata")),
         )
-        return {"channel": channel.id, "ts": message["ts"], "message": message}
+        return {"channel": channel.id, "ts": message["ts"], "message": _with_metadata([message], params)[0]}
 
     def api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
@@ -536,6 +625,24 @@ class SlackSimulator(LoopbackServer):
         stored = self._store_view(view, user, self.home_views.get(user, {}).get("id"))
         self.home_views[user] = stored
         return {"view": stored}
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    """Message metadata as Slack keeps it: an ``event_type`` and an ``event_payload`` object."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("event_type"), str):
+        raise SlackError("invalid_metadata_format")
+    if not isinstance(raw.get("event_payload"), dict):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
+
+
+def _with_metadata(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slack returns a message's metadata only to a reader that asks with ``include_all_metadata``."""
+    if _true(params.get("include_all_metadata")):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
 
 def _in_channel_view(message: dict[str, Any]) -> bool:

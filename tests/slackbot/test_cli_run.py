@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -52,6 +53,8 @@ def test_run_serves_http_against_the_simulator(sim: SlackSimulator, database_url
             assert driver.send_event(event, event_id="Ev0RUNTEST1", retry_num=retry).status_code == 200
         deduplicated = 'fulfillbot_events_deduplicated_total{source="slack"} 2.0'
         wait_for(lambda: deduplicated in requests.get(url + "/metrics", timeout=5).text, "both repeats skipped")
+        wait_for(lambda: bool(sim.replies(channel, said["ts"])), "the reply, delivered after the event was stored")
+        time.sleep(1)
         assert len(sim.replies(channel, said["ts"])) == 1, "a repeated event has one effect"
 
     finally:

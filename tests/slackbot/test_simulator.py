@@ -1,12 +1,15 @@
 """The Slack simulator answers the real WebClient as Slack does, method by method."""
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
+import requests
 from slack_sdk.errors import SlackApiError
 
+from slackbot.ratelimit import Rate
 from slackbot.slack_client import make_web_client
-from slackbot.testing.slack_sim import SlackSimulator
+from slackbot.testing.slack_sim import RateLimits, SlackSimulator
 
 
 @pytest.fixture
@@ -85,3 +88,64 @@ def test_views_need_a_fresh_trigger(sim: SlackSimulator) -> None:
         client.views_publish(user_id="U0JAMES01", view=too_big)
     client.views_publish(user_id="U0JAMES01", view={"type": "home", "blocks": []})
     assert sim.home_views["U0JAMES01"]["type"] == "home"
+
+
+def status_of(call: Callable[[], object]) -> int:
+    try:
+        call()
+    except SlackApiError as exc:
+        return int(exc.response.status_code)
+    return 200
+
+
+def test_rate_limits_per_method_tier_answer_429_with_retry_after(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    sim.enforce_rate_limits()
+    answers = [status_of(client.usergroups_list) for _ in range(6)]
+    assert answers == [200] * 5 + [429], "Tier 2: 20 a minute, a burst of 5"
+    with pytest.raises(SlackApiError) as refused:
+        client.usergroups_list()
+    assert int(refused.value.response.headers["Retry-After"]) >= 1
+    assert status_of(lambda: client.users_info(user="U0JAMES01")) == 200, "another method has its own limit"
+    sim.enforce_rate_limits(None)
+    assert status_of(client.usergroups_list) == 200
+
+
+def test_post_message_is_limited_per_channel_and_per_workspace(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    first = sim.add_channel("first", bot_member=True)
+    second = sim.add_channel("second", bot_member=True)
+    sim.enforce_rate_limits(RateLimits(workspace=Rate(1 / 60, 5)))
+    in_first = [status_of(lambda: client.chat_postMessage(channel=first, text="x")) for _ in range(4)]
+    assert in_first == [200, 200, 200, 429], "about one a second per channel, with a burst of three"
+    in_second = [status_of(lambda: client.chat_postMessage(channel=second, text="x")) for _ in range(3)]
+    assert in_second == [200, 200, 429], "the workspace's cap (5 here) counts every channel"
+    assert [m for m, _ in sim.refusals] == ["chat.postMessage", "chat.postMessage"]
+    assert len(sim.messages(first)) == 3 and len(sim.messages(second)) == 2, "a refused post is not posted"
+
+
+def test_an_outage_answers_503_to_everything_until_it_ends(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    sim.outage(60)
+    assert status_of(client.auth_test) == 503
+    assert status_of(lambda: client.chat_postMessage(channel="U0JAMES01", text="x")) == 503
+    response_url = sim.issue_response_url(sim.base_url, "U0JAMES01", sim.dm_channel("U0JAMES01"))
+    assert requests.post(response_url, json={"text": "x"}, timeout=5).status_code == 503
+    assert sim.dms("U0JAMES01") == []
+    sim.clear_faults()
+    assert status_of(client.auth_test) == 200
+
+
+def test_a_slow_method_takes_its_time_but_takes_effect(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    sim.slow("chat.postMessage", 0.3)
+    started = time.monotonic()
+    client.chat_postMessage(channel="U0JAMES01", text="late")
+    assert time.monotonic() - started >= 0.3
+    assert [m["text"] for m in sim.dms("U0JAMES01")] == ["late"]
+
+
+def test_message_timestamps_never_repeat(sim: SlackSimulator) -> None:
+    stamps = [sim.next_ts() for _ in range(10_000)]
+    assert len(set(stamps)) == len(stamps) and stamps == sorted(stamps, key=float)
+    assert all(len(s.split(".")[1]) == 6 for s in stamps)
