@@ -1,6 +1,6 @@
 """Throughput of signed message events: the whole bot against a bare Bolt app, same gunicorn, same load.
 
-Run by hand: ``.venv/bin/python bench/bench_events.py [DATABASE_URL]`` (default: a temporary SQLite
+Run by hand: ``.venv/bin/python -m bench.bench_events [DATABASE_URL]`` (default: a temporary SQLite
 file; a PostgreSQL URL gets a throwaway schema). Needs ``wrk`` (Debian's package). Both apps run as
 ``gunicorn --workers 2 --threads 8`` on loopback against the Slack simulator; ``wrk`` replays the
 same pre-signed Events API deliveries (each with its own event ID) to each. Two loads: messages in

@@ -1,6 +1,6 @@
 """How fast open questions are listed with 100,000 tracked questions.
 
-Run by hand: ``.venv/bin/python bench/bench_open_questions.py [DATABASE_URL]`` (default: a
+Run by hand: ``.venv/bin/python -m bench.bench_open_questions [DATABASE_URL]`` (default: a
 temporary SQLite file; a PostgreSQL URL gets a throwaway schema). Prints the median and worst of
 repeated runs of the query behind ``/fulfillment questions`` (count and first page), of
 ``/fulfillment stats 4``, and of the whole slash command end to end (signed request in, ephemeral
@@ -15,11 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
+from bench.data import questions
 from handlers.questions import service
 from handlers.questions.models import Question
 from slackbot.testing.databases import scratch_schema
@@ -29,30 +30,6 @@ TOTAL = 100_000
 OPEN_EVERY = 20  # 5,000 open questions
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 RUNS = 30
-
-
-def rows() -> list[dict[str, object]]:
-    start = NOW - timedelta(days=730)
-    step = (NOW - start) / TOTAL
-    result = []
-    for i in range(TOTAL):
-        created = start + i * step
-        is_open = i % OPEN_EVERY == 0
-        result.append(
-            {
-                "channel_id": "C00000001",
-                "ts": f"{created.timestamp():.6f}",
-                "asker_id": f"U{i % 400:08d}",
-                "preview": f"Question number {i} about subscriptions and licenses",
-                "permalink": f"https://example.slack.com/archives/C00000001/p{i}",
-                "created_at": created,
-                "first_reply_at": None if i % 3 == 0 else created + timedelta(minutes=20 + i % 90),
-                "first_reply_by": None if i % 3 == 0 else "U0JAMES01",
-                "closed_at": None if is_open else created + timedelta(hours=2 + i % 30),
-                "closed_by": None if is_open else "U0ASKER01",
-            }
-        )
-    return result
 
 
 def timed(what: str, action: Callable[[], object]) -> None:
@@ -73,7 +50,7 @@ def main() -> None:
             db = harness.bot.ctx.db
             started = time.perf_counter()
             with db.transaction() as session:
-                session.execute(insert(Question), rows())
+                session.execute(insert(Question), questions(TOTAL, OPEN_EVERY, NOW))
             print(f"{db.engine.dialect.name}: inserted {TOTAL:,} questions in {time.perf_counter() - started:.1f} s")
 
             def first_page() -> None:

@@ -39,6 +39,7 @@ from slackbot.models import InboxItem, OutboxItem
 from slackbot.outbox import Outbox, Priority
 from slackbot.pagerduty import PagerDuty
 from slackbot.people import Directory
+from slackbot.periodic import claim_period
 from slackbot.ratelimit import Pacer, SlackLimits
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
@@ -204,9 +205,11 @@ def _reply(outbox: Outbox, response_url: str, text: str) -> None:
 
 
 def _prune(db: Database, now: datetime) -> None:
-    """Delivered effects and processed events are kept a week, for inspection, then deleted."""
+    """Delivered effects and processed events are kept a week, for inspection, then deleted (hourly)."""
     cutoff = now - KEEP_FINISHED
     with db.transaction() as session:
+        if not claim_period(session, "plumbing.prune", now, timedelta(hours=1)):
+            return
         session.execute(
             delete(OutboxItem).where(
                 OutboxItem.state.in_(("done", "cancelled", "dropped")), OutboxItem.created_at < cutoff

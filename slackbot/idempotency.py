@@ -1,12 +1,11 @@
-"""Once-only effects: a key is claimed in the same transaction as the effect it guards.
+"""Once-only scheduled steps: a key is claimed in the same transaction as the effect it guards.
 
-Events (``event:<event_id>``), webhook deliveries and scheduled steps all use the same table, so
-a retry or a second replica finds the key taken and does nothing.
+A weekly digest, a cadence post: a second replica or a restart finds the key taken and does
+nothing. (Events and webhooks are de-duplicated by the inbox, by their own IDs.)
 """
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,11 +22,3 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def is_claimed(session: Session, key: str) -> bool:
-    return session.scalar(select(ProcessedKey.key).where(ProcessedKey.key == key)) is not None
-
-
-def event_key(event_id: str) -> str:
-    return f"event:{event_id}"

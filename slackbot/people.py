@@ -8,6 +8,8 @@ so a tick never makes a call per person.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +24,7 @@ from slackbot.models import PeriodicMark, SlackProfile
 log = logging.getLogger(__name__)
 
 PROFILE_MAX_AGE = timedelta(days=1)
+ZONES_KEPT = 300.0  # seconds the people's timezones are kept in memory between reads
 SWEPT = "slack.profiles.swept"  # a PeriodicMark: a users.list sweep has completed at least once
 
 
@@ -39,6 +42,19 @@ class Directory:
         self.client = client
         self.team_zone = ZoneInfo(config.timezone)
         self.configured = {p.slack: p.timezone for p in config.people if p.timezone}
+        self._people = [p.slack for p in config.people]
+        self._zones: dict[str, ZoneInfo] = {}
+        self._zones_read = -ZONES_KEPT
+        self._lock = threading.Lock()
+
+    def people_zones(self, session: Session) -> dict[str, ZoneInfo]:
+        """Every configured person's timezone, read at most every few minutes (and after a sweep): a
+        tick with 5,000 people need not look them all up each time."""
+        with self._lock:
+            if time.monotonic() - self._zones_read > ZONES_KEPT:
+                self._zones = self.timezones(session, self._people)
+                self._zones_read = time.monotonic()
+            return self._zones
 
     def timezones(self, session: Session, user_ids: list[str]) -> dict[str, ZoneInfo]:
         profiles = {
@@ -84,4 +100,6 @@ class Directory:
                     )
                 )
             session.merge(PeriodicMark(name=SWEPT, next_at=now))
+        with self._lock:
+            self._zones_read = -ZONES_KEPT
         log.info("refreshed Slack profiles for timezones")

@@ -18,6 +18,8 @@ class Question(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "ts", name="uq_questions_channel_ts"),
         Index("ix_questions_open_created", "closed_at", "created_at"),
+        Index("ix_questions_to_nudge", "closed_at", "first_reply_at", "nudged_at", "created_at"),
+        Index("ix_questions_to_remind", "closed_at", "asker_reminded_at", "first_reply_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from handlers.standups import messages, schedule, service
 from handlers.standups.config import StandupsSection
-from handlers.standups.models import StandupEntry
 from slackbot.context import BotContext
 from slackbot.outbox import Priority
 from slackbot.work import Work
@@ -42,33 +41,27 @@ class StandupJobs:
     def send_prompts(self, now: datetime) -> None:
         with self.ctx.db.reading() as session:
             zones = self.known_zones(session)
-            days = schedule.open_days(zones.values(), now)
-            due = schedule.due_prompts(
-                zones, now, self.settings, service.away_ranges(session, zones), service.prompted(session, days)
-            )
-
-        def prompt(work: Work, person_day: tuple[str, date]) -> None:
-            user_id, day = person_day
-            entry = service.claim_entry(work.session, user_id, day)
-            if entry is not None:
-                service.prompt(work, user_id, day)
-                entry.prompted_at = now
-
-        self._in_batches(due, prompt)
+            open_groups = schedule.groups(zones, now, self.settings, lambda w: w.contains(now))
+            if not open_groups:
+                return
+            already = service.entered(session, open_groups)
+            away = service.away_during(session, {g.window.day for g in open_groups})
+        for chunk in batches(schedule.due_prompts(open_groups, away, already)):
+            with self.ctx.work() as work:
+                for user_id, day in service.claim_prompts(work.session, chunk, now):
+                    service.prompt(work, user_id, day)
 
     def known_zones(self, session: Session) -> dict[str, ZoneInfo]:
+        """The members' timezones, leaving out those whose timezone Slack has not told yet."""
+        zones = self.ctx.directory.people_zones(session)
         unknown = self.ctx.directory.not_yet_known(session, self.members)
-        return self.ctx.directory.timezones(session, [m for m in self.members if m not in unknown])
+        return {m: zones[m] for m in self.members if m not in unknown}
 
     def send_reminders(self, now: datetime) -> None:
         with self.ctx.db.reading() as session:
             zones = self.known_zones(session)
-            days = schedule.open_days(zones.values(), now)
-            due = [
-                (e.user_id, e.day)
-                for e in service.due_reminders(session, days)
-                if e.user_id in zones and self._reminder_due(e, zones[e.user_id], now)
-            ]
+            reminding = schedule.groups(zones, now, self.settings, lambda w: w.remind_at <= now < w.cutoff)
+            due = service.reminders_due(session, reminding) if reminding else []
 
         def remind(work: Work, person_day: tuple[str, date]) -> None:
             user_id, day = person_day
@@ -87,18 +80,17 @@ class StandupJobs:
                 for person_day in chunk:
                     step(work, person_day)
 
-    def _reminder_due(self, entry: StandupEntry, zone: ZoneInfo, now: datetime) -> bool:
-        window = schedule.window(entry.day, zone, self.settings)
-        return window.remind_at <= now < window.cutoff
-
     def post_summaries(self, now: datetime) -> None:
         with self.ctx.db.reading() as session:
-            zones = self.ctx.directory.timezones(session, self.members)
-        days = schedule.open_days(zones.values(), now)
-        for day in sorted(days):
-            if self._summary_due(day, zones, now):
-                with self.ctx.work() as work:
-                    self._summarise(work, day, zones)
+            zones = self.known_zones(session)
+            due = [
+                day
+                for day in sorted(schedule.open_days(zones.values(), now))
+                if self._summary_due(day, zones, now) and service.needs_summary(session, day)
+            ]
+        for day in due:
+            with self.ctx.work() as work:
+                self._summarise(work, day, zones)
 
     def _summary_due(self, day: date, zones: dict[str, ZoneInfo], now: datetime) -> bool:
         due_at = schedule.summary_time(day, zones.values(), self.settings)
@@ -109,7 +101,7 @@ class StandupJobs:
         entries = service.entries_for(work.session, day)
         if row.summarised_at is not None or not entries:
             return
-        away_ranges = service.away_ranges(work.session, zones)
+        away_ranges = service.away_during(work.session, [day])
         answered = [e.user_id for e in entries if e.answered_at is not None]
         away = sorted(
             {e.user_id for e in entries if e.skipped_at is not None}

@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.standups import messages
 from handlers.standups.models import StandupAway, StandupDay, StandupEntry
-from handlers.standups.schedule import AwayRanges
+from handlers.standups.schedule import AwayRanges, Group
 from slackbot.work import Work
 
 
@@ -28,12 +29,56 @@ def away_ranges(session: Session, user_ids: Iterable[str]) -> dict[str, AwayRang
     return dict(ranges)
 
 
-def prompted(session: Session, days: Iterable[date]) -> set[tuple[str, date]]:
-    """(person, day) pairs that need no prompt: prompted, answered or skipped already."""
-    rows = session.execute(
-        select(StandupEntry.user_id, StandupEntry.day).where(StandupEntry.day.in_(sorted(set(days))))
-    )
-    return {(user_id, day) for user_id, day in rows}
+def away_during(session: Session, days: Iterable[date]) -> dict[str, AwayRanges]:
+    """Everyone's away ranges that touch these days (a handful of rows, whatever the team's size)."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    ranges: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    query = select(StandupAway).where(StandupAway.last >= wanted[0], StandupAway.first <= wanted[-1])
+    for row in session.scalars(query):
+        ranges[row.user_id].append((row.first, row.last))
+    return dict(ranges)
+
+
+def _per_day(groups: Iterable[Group]) -> dict[date, set[str]]:
+    users: dict[date, set[str]] = defaultdict(set)
+    for group in groups:
+        users[group.window.day].update(group.user_ids)
+    return users
+
+
+def entered(session: Session, groups: Iterable[Group]) -> set[tuple[str, date]]:
+    """(person, day) pairs of these windows that need no prompt: prompted, answered or skipped already."""
+    found: set[tuple[str, date]] = set()
+    for day, users in _per_day(groups).items():
+        query = select(StandupEntry.user_id).where(StandupEntry.day == day, StandupEntry.user_id.in_(users))
+        found |= {(user_id, day) for user_id in session.scalars(query)}
+    return found
+
+
+def reminders_due(session: Session, groups: Iterable[Group]) -> list[tuple[str, date]]:
+    """(person, day) pairs of these windows prompted and not yet answered, skipped or reminded."""
+    due: list[tuple[str, date]] = []
+    for day, users in _per_day(groups).items():
+        query = select(StandupEntry.user_id).where(
+            StandupEntry.day == day,
+            StandupEntry.user_id.in_(users),
+            StandupEntry.prompted_at.is_not(None),
+            StandupEntry.answered_at.is_(None),
+            StandupEntry.skipped_at.is_(None),
+            StandupEntry.reminded_at.is_(None),
+        )
+        due += [(user_id, day) for user_id in session.scalars(query)]
+    return due
+
+
+def needs_summary(session: Session, day: date) -> bool:
+    """Read-only: the day has entries and no summary yet."""
+    row = session.get(StandupDay, day)
+    if row is not None and row.summarised_at is not None:
+        return False
+    return session.scalar(select(StandupEntry.user_id).where(StandupEntry.day == day).limit(1)) is not None
 
 
 def claim_entry(session: Session, user_id: str, day: date) -> StandupEntry | None:
@@ -45,6 +90,20 @@ def claim_entry(session: Session, user_id: str, day: date) -> StandupEntry | Non
     except IntegrityError:
         return None
     return entry
+
+
+def claim_prompts(session: Session, due: list[tuple[str, date]], now: datetime) -> list[tuple[str, date]]:
+    """Create the prompted entries in one statement; returns the (person, day) pairs this call created
+    (another replica's, or an answer that came meanwhile, keep theirs)."""
+    if not due:
+        return []
+    rows = [{"user_id": u, "day": d, "answers": [], "blocked": False, "prompted_at": now} for u, d in due]
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(StandupEntry)
+    created = session.execute(
+        statement.values(rows).on_conflict_do_nothing().returning(StandupEntry.user_id, StandupEntry.day)
+    )
+    return [(user_id, day) for user_id, day in created]
 
 
 def entry(session: Session, user_id: str, day: date, lock: bool = False) -> StandupEntry:
@@ -66,20 +125,6 @@ def day_row(session: Session, day: date, channel_id: str) -> StandupDay:
     except IntegrityError:
         pass
     return session.scalars(query).one()
-
-
-def due_reminders(session: Session, days: Iterable[date]) -> list[StandupEntry]:
-    return list(
-        session.scalars(
-            select(StandupEntry).where(
-                StandupEntry.day.in_(sorted(set(days))),
-                StandupEntry.prompted_at.is_not(None),
-                StandupEntry.answered_at.is_(None),
-                StandupEntry.skipped_at.is_(None),
-                StandupEntry.reminded_at.is_(None),
-            )
-        )
-    )
 
 
 def entries_for(session: Session, day: date) -> list[StandupEntry]:

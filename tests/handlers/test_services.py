@@ -197,3 +197,41 @@ def test_home_sections_are_marked_stale_in_one_statement(units: Units) -> None:
         assert work.session.scalars(select(HomeVisit.stale_at)).all() == [None, None, None]
     publishes = [r for r in units.outbox() if r.kind == home.PUBLISH]
     assert len(publishes) == 3, "one pending publish per person: the stale ones joined those already pending"
+
+
+def test_an_intake_request_is_stored_with_its_filing_which_waits_for_the_acknowledgement(units: Units) -> None:
+    from handlers.intake import service as intake
+
+    answers = {
+        "title": "Seat true-ups",
+        "problem": "p",
+        "requester": "r",
+        "impact": "i",
+        "urgency": "high",
+        "pm": JAMES,
+    }
+    assert intake.problems({**answers, "problem": " ", "urgency": "soon"}) == {
+        "problem": "This is needed.",
+        "urgency": "Pick one of the options.",
+    }
+    with units.work() as work:
+        request = intake.submit(work, ALICE, answers)
+    [acknowledgement, filing] = units.outbox()
+    assert acknowledgement.ref == request.acknowledgement and acknowledgement.lane == f"slack:{ALICE}"
+    assert (filing.kind, filing.args, filing.wait_for) == ("intake.file", {"request": 1}, request.acknowledgement)
+    assert filing.wait_until is None, "the issue links back to the DM, so it waits for it"
+
+
+def test_a_blocker_is_asked_of_gitlab_through_the_outbox(units: Units) -> None:
+    from handlers.blockers import service as blockers
+
+    with units.work() as work:
+        blocker = blockers.request_open(work, "group/app", "totals are wrong", JAMES, "https://hooks/respond/1")
+        assert blockers.latest_open(work.session) is None, "not open until GitLab has it"
+    with units.work() as work:
+        opened = blockers.opened(work, blocker.id, 7, "Production blocker: totals are wrong", "https://gitlab/7")
+        assert opened is not None and blockers.latest_open(work.session) is opened
+    with units.work() as work:
+        blockers.lifted(work, "group/app", 7, VITALY)
+        assert blockers.latest_open(work.session) is None
+    assert [(r.kind, r.lane) for r in units.outbox()] == [("blockers.open", "gitlab:group/app")]

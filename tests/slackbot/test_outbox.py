@@ -1,6 +1,9 @@
 """The outbox: effects are sent after their unit of work commits, in order per lane, by priority,
 once; refusals are retried, dropped or parked. Driven through the real plumbing and the simulator."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -188,3 +191,27 @@ def test_a_post_cut_off_after_it_reached_slack_is_not_posted_again(harness: Harn
         "event_type": "fulfillbot_outbox",
         "event_payload": {"outbox_id": 1},
     }
+
+
+def test_fulfillbot_parked_lists_retries_and_drops(harness: Harness, database_url: str) -> None:
+    outside = harness.sim.add_channel("not-joined-either")
+    with harness.bot.ctx.work() as work:
+        work.slack.post(outside, "first")
+        work.slack.post(harness.sim.add_channel("another-one"), "second")
+    harness.settle()
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+
+    def parked_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "slackbot", "parked", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    listed = parked_cli()
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2
+    assert listed.stdout.startswith("out-1 ")
+    assert "slack chat.postMessage  after 1 tries: chat.postMessage: not_in_channel" in listed.stdout
+    assert parked_cli("retry", "out-1").stdout.startswith("out-1 is back in line")
+    assert parked_cli("drop", "out-2").stdout == "out-2 is dropped.\n"
+    again = parked_cli("drop", "out-2")
+    assert again.returncode == 1 and "not a parked item" in again.stdout
+    assert parked_cli("retry", "banana").stdout.startswith("`banana` is not an ID of a parked item")
+    assert parked_cli().stdout == "Nothing is parked.\n"

@@ -33,10 +33,15 @@ def test_metrics_are_prometheus_text(harness: Harness) -> None:
     assert 'fulfillbot_http_requests_total{route="/slack/events",status="200"} 1.0' in text
     assert 'fulfillbot_http_requests_total{route="/healthz",status="200"} 1.0' in text
     assert 'fulfillbot_handler_seconds_count{kind="slash_command"} 1.0' in text
+    assert 'fulfillbot_parked{store="outbox"} 0.0' in text
     for name in (
         "fulfillbot_events_deduplicated",
         "fulfillbot_scheduler_lease_holder",
         "fulfillbot_slack_api_errors",
+        "fulfillbot_inbox_received",
+        "fulfillbot_outbox_delivered",
+        "fulfillbot_outbox_rate_limited",
+        "fulfillbot_parked",
     ):
         assert f"# TYPE {name}" in text
 
