@@ -17,12 +17,11 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from sqlalchemy import delete, func, select
 
 from slackbot import pagerduty
 from slackbot.capability import Capability
-from slackbot.channels import resolve_channels
+from slackbot.channels import SlackUnavailable, WorkspaceCache, identify, resolve_channels
 from slackbot.clock import Clock, SystemClock
 from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
@@ -83,11 +82,13 @@ class Bot:
 
 
 class _KnownBoltNotices(logging.Filter):
-    """Bolt warns that it ignores SLACK_BOT_TOKEN from the environment: the bot gives it the token on
-    purpose through ``authorize``, so the warning only confuses an operator reading the log."""
+    """Bolt warns that it ignores SLACK_BOT_TOKEN from the environment (the bot gives it the token on
+    purpose through ``authorize``), and dumps a whole payload with sample code for a request no
+    listener handles (the edge logs one line for it instead): both only confuse an operator."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and not message.startswith("Unhandled request")
 
 
 class StartupError(Exception):
@@ -109,13 +110,12 @@ def build_bot(
     db = Database(settings.database_url)
     if migrate:
         db.migrate()
-    startup = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
-    startup.retry_handlers = [ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(2)]
-    identity = _authenticate(startup)
-    try:
-        channels = resolve_channels(startup, config.channels)
-    except SlackApiError as exc:
-        raise StartupError(f"could not list Slack channels: {exc.response.get('error')}") from None
+    identity, channels = _learn_workspace(
+        make_web_client(settings.bot_token, settings.slack_api_url, metrics, retries=False),
+        config,
+        WorkspaceCache(db),
+        clock.now(),
+    )
     requests_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
     delivery_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics, retries=False)
     scheduler = Scheduler(db, clock, config.scheduler.tick, metrics, scheduler_holder)
@@ -179,11 +179,22 @@ def build_bot(
     return Bot(ctx, bolt, SlackEdge(bolt, inbox, metrics))
 
 
-def _authenticate(client: WebClient) -> dict[str, Any]:
+def _learn_workspace(
+    client: WebClient, config: Config, cache: WorkspaceCache, now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Who the bot is and where its channels are: from Slack, or from the last start while Slack refuses."""
     try:
-        return dict(client.auth_test().data)  # type: ignore[arg-type]
+        identity = identify(client, cache, now)
     except SlackApiError as exc:
         raise StartupError(f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error')}") from None
+    except SlackUnavailable:
+        raise StartupError("Slack did not answer auth.test, and no earlier start is remembered") from None
+    try:
+        return identity, resolve_channels(client, config.channels, cache, now)
+    except SlackApiError as exc:
+        raise StartupError(f"could not look up Slack channels: {exc.response.get('error')}") from None
+    except SlackUnavailable:
+        raise StartupError("Slack did not answer the channel lookups, and no earlier start found them") from None
 
 
 def _fixed_authorization(identity: dict[str, Any], token: str) -> Any:

@@ -16,6 +16,7 @@ from slackbot.capability import config_sections, installed
 from slackbot.config import ConfigError, Settings, load_config
 from slackbot.db import Database
 from slackbot.logs import configure_logging
+from slackbot.slack_client import make_web_client
 
 log = logging.getLogger("fulfillbot")
 
@@ -63,9 +64,16 @@ def serve(bot: Bot, stopping: threading.Event) -> None:
     if bot.ctx.settings.socket_mode:
         from slackbot.socket_mode import SocketModeConnection
 
-        socket_mode = SocketModeConnection(bot)
-        socket_mode.connect()
-        log.info("connected to Slack in Socket Mode; serving /healthz, /metrics on 0.0.0.0:%s", server.server_port)
+        settings = bot.ctx.settings
+        web = make_web_client("", settings.slack_api_url, retries=False)  # the app token goes with each call
+        socket_mode = SocketModeConnection(bot, web, settings.app_token)
+        if socket_mode.start():
+            log.info(
+                "connected to Slack in Socket Mode; serving /healthz, /metrics, /gitlab/webhook on 0.0.0.0:%s",
+                server.server_port,
+            )
+        else:
+            log.warning("not connected to Slack in Socket Mode yet; trying again in the background")
     else:
         log.info("serving HTTP on 0.0.0.0:%s (/slack/events, /gitlab/webhook, /healthz, /metrics)", server.server_port)
     try:

@@ -16,12 +16,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from slackbot.inbox import Inbox
 from slackbot.metrics import Metrics
+from slackbot.payload import json_object, routing_problem
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +54,12 @@ def slack_signature_ok(secret: str, headers: Mapping[str, str], body: bytes, now
     """Slack's v0 signature over ``v0:timestamp:body``, in constant time, within the replay window."""
     stamp = headers.get("x-slack-request-timestamp", "")
     signature = headers.get("x-slack-signature", "")
-    if not secret or not stamp.isdigit() or len(stamp) > 12 or not signature.isascii():
+    if not secret or not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 12 or not signature.isascii():
         return False
     if abs((time.time() if now is None else now) - int(stamp)) > REPLAY_WINDOW:
         return False
     expected = "v0=" + hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), signature.encode())
-
-
-def json_object(raw: bytes | str) -> dict[str, Any] | None:
-    """A JSON object, or None for anything else: not UTF-8, not JSON, too deep, a huge number, a list."""
-    try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        return None
-    return parsed if isinstance(parsed, dict) else None
 
 
 def form(raw: bytes) -> dict[str, str] | None:
@@ -119,13 +111,21 @@ class SlackEdge:
             return Answer(503, b"try again")
         return Answer(200)
 
-    def interactive(self, body: str | dict[str, Any], headers: Mapping[str, str], mode: str = "http") -> BoltResponse:
-        """A command or interaction through Bolt. One no listener knows (an old message's button, a
-        command this bot no longer has) is acknowledged with a log line, never left unanswered."""
-        request = BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}, mode=mode)
+    def interactive(self, body: dict[str, Any], headers: Mapping[str, str], mode: str = "http") -> BoltResponse:
+        """A command (its form fields) or an interaction (its payload) through Bolt, once it has the
+        shape Bolt reads (else 400). One no listener knows (an old message's button, a command this
+        bot no longer has) is acknowledged with a log line, never left unanswered."""
+        problem = routing_problem(body)
+        if problem is not None:
+            log.warning("rejected a %s request: %s", _kind(body), problem)
+            return BoltResponse(status=400, body=f"malformed request: {problem}")
+        raw: str | dict[str, Any] = body
+        if mode == "http":  # Bolt parses the body itself: give it exactly what was checked
+            raw = urlencode(body if "command" in body else {"payload": json.dumps(body)})
+        request = BoltRequest(body=raw, headers={k: [v] for k, v in headers.items()}, mode=mode)
         response = self.bolt.dispatch(request)
         if response.status == 404:
-            log.warning("no listener for a %s request; acknowledged and ignored", _kind(request.body))
+            log.warning("no listener for a %s request; acknowledged and ignored", _kind(body))
             return BoltResponse(status=200, body="")
         return response
 
@@ -136,24 +136,25 @@ class SlackEdge:
         kind = "events_api"
         try:
             if "json" in content_type:
-                body = json_object(raw)
-                if body is None:
+                envelope = json_object(raw)
+                if envelope is None:
                     log.warning("rejected a Slack request whose body is not a JSON object")
                     return Answer(400, b"body is not a JSON object")
-                return self.events_api(body, raw)
+                return self.events_api(envelope, raw)
             fields = form(raw)
             if fields is None or not ("command" in fields or "payload" in fields):
                 log.warning("rejected a Slack request that is neither a command nor an interaction")
                 return Answer(400, b"not a Slack request")
+            body: dict[str, Any] = fields
             if "payload" in fields:
                 payload = json_object(fields["payload"])
                 if payload is None or not isinstance(payload.get("type"), str):
                     log.warning("rejected an interaction whose payload is not a JSON object")
                     return Answer(400, b"payload is not a JSON object")
-                kind = str(payload["type"])
+                kind, body = str(payload["type"]), payload
             else:
                 kind = "slash_command"
-            response = self.interactive(raw.decode("utf-8"), headers)
+            response = self.interactive(body, headers)
             content = response.headers.get("content-type", ["text/plain"])
             body_bytes = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")
             return Answer(response.status, body_bytes, content[0] if content else "text/plain")

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from slackbot.mrkdwn import fit, truncate
+
 Blocks = list[dict[str, Any]]
 Section = Callable[[Session, str, datetime], Blocks]
 
@@ -36,6 +38,8 @@ class HomeSections:
 
 MAX_BLOCKS = 100
 PER_SECTION = 10
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
 
 
 def section(title: str, lines: list[str], empty: str) -> Blocks:
@@ -43,10 +47,10 @@ def section(title: str, lines: list[str], empty: str) -> Blocks:
     shown = lines[:PER_SECTION]
     if len(lines) > PER_SECTION:
         shown.append(f"_and {len(lines) - PER_SECTION} more_")
-    text = "\n".join(shown) if shown else f"_{empty}_"
+    text = fit(shown, SECTION_TEXT) if shown else f"_{empty}_"
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": title}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+        {"type": "header", "text": {"type": "plain_text", "text": truncate(title, HEADER_TEXT)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
     ]
 
 

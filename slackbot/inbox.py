@@ -32,6 +32,7 @@ from slackbot.db import Database
 from slackbot.metrics import Metrics
 from slackbot.models import InboxItem
 from slackbot.outbox import Outbox
+from slackbot.payload import json_object
 from slackbot.work import Work
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class Inbox:
             for item in list(rows):
                 try:
                     with work.session.begin_nested():
-                        event = InboxEvent(item.source, item.kind, json.loads(item.payload), item.key)
+                        event = InboxEvent(item.source, item.kind, json_object(item.payload) or {}, item.key)
                         self.router.dispatch(work, event)
                         item.state, item.done_at = "done", work.now
                     done += 1

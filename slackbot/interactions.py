@@ -22,11 +22,17 @@ from slackbot.work import Work
 log = logging.getLogger(__name__)
 
 
-def text_at(payload: Any, *path: str) -> str:
-    """The string at this path of a payload, or "" when anything on the way is missing or not a string."""
+def value_at(payload: Any, *path: str) -> Any:
+    """The value at this path of a payload, or None when anything on the way is missing or not an object."""
     for key in path:
         payload = payload.get(key) if isinstance(payload, dict) else None
-    return payload if isinstance(payload, str) else ""
+    return payload
+
+
+def text_at(payload: Any, *path: str) -> str:
+    """The string at this path of a payload, or "" when anything on the way is missing or not a string."""
+    found = value_at(payload, *path)
+    return found if isinstance(found, str) else ""
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,17 @@ class SlackMessage(Base):
     posted_at: Mapped[datetime]
 
 
+class SlackCache(Base):
+    """What a start needs to know of the workspace, from the last start that could ask Slack: the
+    bot's identity (``auth.test``) and the IDs of the configured channels."""
+
+    __tablename__ = "slack_cache"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
 class SchedulerLease(Base):
     """Exactly one process holds the lease and runs scheduled work until it stops renewing it."""
 

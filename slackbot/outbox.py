@@ -62,7 +62,8 @@ class Priority(IntEnum):
 class DeliveryError(Exception):
     """A delivery did not happen. ``retryable``: try again later (with backoff); else ``park`` keeps it
     for an operator (``fulfillbot parked``) or it is dropped. ``refused`` is a 429: the call waits
-    ``retry_after`` seconds and does not count as a failure."""
+    ``retry_after`` seconds and does not count as a failure. ``gone``: what it was about no longer
+    exists (a message deleted meanwhile): dropped with a warning, as there is nothing to fix."""
 
     def __init__(
         self,
@@ -70,6 +71,7 @@ class DeliveryError(Exception):
         *,
         retryable: bool,
         park: bool = False,
+        gone: bool = False,
         refused: Call | None = None,
         retry_after: float = 0.0,
         maybe_sent: bool = False,
@@ -77,6 +79,7 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.retryable = retryable
         self.park = park
+        self.gone = gone
         self.refused = refused
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent  # the call may have taken effect (a timeout): look before sending again
@@ -408,7 +411,14 @@ class Outbox:
                     sender.retrying(unit, delivery, text)
                 return
             row.state = "parked" if error.park or error.retryable else "dropped"
-            log.error("outbox item %s (%s) %s: %s", row.id, row.kind, row.state, text)
+            log.log(
+                logging.WARNING if error.gone else logging.ERROR,
+                "outbox item %s (%s) %s: %s",
+                row.id,
+                row.kind,
+                row.state,
+                text,
+            )
             self.metrics.outbox_failed.labels(row.kind, row.state).inc()
             if sender is not None and sender.failed is not None:
                 sender.failed(unit, delivery, text)

@@ -1,8 +1,8 @@
 """Team members' timezones: the config's, else their Slack profile's, else the team's.
 
-Slack profiles are cached in the database and refreshed with one paginated ``users.list`` sweep
-(a background job: it waits on Slack, never inside a transaction) when one is missing or a day old,
-so a tick never makes a call per person.
+Slack profiles (names and timezones) are cached in the database and refreshed with one paginated
+``users.list`` sweep a day (a background job: it waits on Slack, never inside a transaction), so a
+tick never makes a call per person.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from slackbot.config import Config
 from slackbot.db import Database
 from slackbot.models import PeriodicMark, SlackProfile
+from slackbot.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Directory:
         self._people = [p.slack for p in config.people]
         self._zones: dict[str, ZoneInfo] = {}
         self._zones_read = -ZONES_KEPT
+        self._warned: set[str] = set()
         self._lock = threading.Lock()
 
     def people_zones(self, session: Session) -> dict[str, ZoneInfo]:
@@ -71,35 +73,39 @@ class Directory:
         found = set(session.scalars(select(SlackProfile.user_id).where(SlackProfile.user_id.in_(unknown))))
         return set(unknown) - found
 
+    def names(self, session: Session, user_ids: list[str]) -> dict[str, str]:
+        """People's Slack names (escaped), to show them without mentioning them; the ID when unknown."""
+        known = {
+            p.user_id: p.name
+            for p in session.scalars(select(SlackProfile).where(SlackProfile.user_id.in_(user_ids)))
+            if p.name
+        }
+        return {u: escape(known.get(u, u)) for u in user_ids}
+
     def refresh(self, now: datetime) -> None:
-        """Sweep ``users.list`` if a configured person without a timezone has no fresh profile."""
-        wanted = [p.slack for p in self.config.people if p.slack not in self.configured]
-        if not wanted:
+        """One paginated ``users.list`` sweep, at most once a day whatever the config says. Configured
+        people Slack does not list (or lists as deleted) keep the team's timezone; each is warned
+        about once."""
+        if not self.config.people:
             return
         with self.db.reading() as session:
-            fresh = set(
-                session.scalars(
-                    select(SlackProfile.user_id).where(
-                        SlackProfile.user_id.in_(wanted), SlackProfile.fetched_at > now - PROFILE_MAX_AGE
-                    )
-                )
-            )
-        if fresh >= set(wanted):
-            return
-        members = [
-            member
-            for page in self.client.users_list(limit=200)
-            for member in page.get("members", [])
-            if not member.get("deleted") and not member.get("is_bot")
-        ]
+            swept = session.get(PeriodicMark, SWEPT)
+            if swept is not None and swept.next_at > now:
+                return
+        members = [member for page in self.client.users_list(limit=200) for member in page.get("members", [])]
+        listed = {m["id"]: m for m in members if not m.get("deleted") and not m.get("is_bot") and "id" in m}
         with self.db.transaction() as session:
-            for member in members:
+            for member in listed.values():
                 session.merge(
                     SlackProfile(
                         user_id=member["id"], name=member.get("name", ""), tz=member.get("tz") or "", fetched_at=now
                     )
                 )
-            session.merge(PeriodicMark(name=SWEPT, next_at=now))
+            session.merge(PeriodicMark(name=SWEPT, next_at=now + PROFILE_MAX_AGE))
         with self._lock:
             self._zones_read = -ZONES_KEPT
-        log.info("refreshed Slack profiles for timezones")
+            missing = [p for p in self._people if p not in listed and p not in self._warned]
+            self._warned.update(missing)
+        for user_id in missing:
+            log.warning("%s is in [[people]] but Slack lists no such active user: the team's timezone applies", user_id)
+        log.info("read %d Slack profiles", len(listed))

@@ -42,6 +42,7 @@ METHOD_TIERS = {
     "conversations.members": 4,
     "files.completeUploadExternal": 4,
     "files.getUploadURLExternal": 4,
+    "users.conversations": 3,
     "users.info": 4,
     "views.open": 4,
     "views.publish": 4,

@@ -17,7 +17,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -25,10 +26,15 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackbot.channels import forget_channel
 from slackbot.db import Database, refuse_in_write_transaction
 from slackbot.models import OutboxItem, SlackMessage
 from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
 from slackbot.ratelimit import POST_MESSAGE, Call
+
+if TYPE_CHECKING:
+    from slackbot.work import Work
+
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,7 @@ PARK_ERRORS = {
     "ekm_access_denied",
 }
 RETRY_ERRORS = {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+GONE_ERRORS = {"thread_not_found", "message_not_found"}  # deleted in Slack meanwhile: nothing to fix
 NOT_SENT_STATUSES = {429, 503}  # Slack refused the request before acting on it
 
 
@@ -148,7 +155,9 @@ class SlackEffects:
         self, response_url: str, text: str, *, replace_original: bool = False, priority: Priority = Priority.NORMAL
     ) -> None:
         """An ephemeral answer through a request's ``response_url`` (or the original message replaced)."""
-        if not response_url:
+        if not usable_url(response_url):
+            if response_url:
+                log.warning("dropped an answer to an unusable response_url")
             return
         lane = "respond:" + hashlib.sha1(response_url.encode()).hexdigest()[:16]
         args = {"url": response_url, "text": text, "replace_original": replace_original}
@@ -164,6 +173,15 @@ class SlackEffects:
         self.out.add(
             GROUP_DM, {"users": members, "text": text}, lane="slack:mpim:" + ",".join(members), priority=priority
         )
+
+
+def usable_url(url: str) -> bool:
+    """A ``response_url`` worth trying: Slack's are https URLs of a few hundred characters."""
+    try:
+        parts = urlparse(url)
+        return parts.scheme in ("https", "http") and bool(parts.hostname) and len(url) <= 2000
+    except ValueError:
+        return False
 
 
 class UserGroups:
@@ -209,7 +227,9 @@ def slack_failure(exc: Exception, call: Call) -> DeliveryError:
         if status >= 500 or error in RETRY_ERRORS:
             unsure = status not in NOT_SENT_STATUSES and error != "service_unavailable"
             return DeliveryError(f"{call.method}: HTTP {status} {error}".strip(), retryable=True, maybe_sent=unsure)
-        return DeliveryError(f"{call.method}: {error or status}", retryable=False, park=error in PARK_ERRORS)
+        return DeliveryError(
+            f"{call.method}: {error or status}", retryable=False, park=error in PARK_ERRORS, gone=error in GONE_ERRORS
+        )
     return DeliveryError(f"{call.method}: {type(exc).__name__}: {exc}", retryable=True, maybe_sent=_timed_out(exc))
 
 
@@ -267,7 +287,13 @@ class SlackSender:
         self.usergroups = usergroups
 
     def sender(self) -> Sender:
-        return Sender(send=self.send, calls=self.calls)
+        return Sender(send=self.send, calls=self.calls, failed=self.failed)
+
+    def failed(self, work: Work, delivery: Delivery, error: str) -> None:
+        """A configured channel Slack no longer knows (deleted, or converted to private) is looked up
+        again at the next start instead of being trusted from the cache for ever."""
+        if error.endswith("channel_not_found"):
+            forget_channel(work.session, str(delivery.args["params"].get("channel", "")))
 
     def calls(self, delivery: Delivery) -> list[Call]:
         params = delivery.args["params"]
@@ -333,8 +359,10 @@ def respond_sender() -> Sender:
             raise DeliveryError(f"response_url: {type(exc).__name__}: {exc}", retryable=True) from None
         if response.status_code >= 500 or response.status_code == 429:
             raise DeliveryError(f"response_url: HTTP {response.status_code}", retryable=True)
-        if response.status_code >= 400:
-            raise DeliveryError(f"response_url: HTTP {response.status_code} {response.body}", retryable=False)
+        if response.status_code >= 400:  # expired or used up (5 uses, 30 minutes): nothing to fix
+            raise DeliveryError(
+                f"response_url: HTTP {response.status_code} {response.body}", retryable=False, gone=True
+            )
         return {}
 
     return Sender(send=send)

@@ -27,7 +27,6 @@ REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
-    413: "Payload Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -69,7 +68,7 @@ class WebApp:
             return Answer(400, b"bad Content-Length")
         if length > MAX_BODY:
             log.warning("rejected a request of %d bytes", length)
-            return Answer(413, b"too large")
+            return Answer(400, b"too large")
         try:
             body = environ["wsgi.input"].read(length) if length else b""
         except (OSError, ValueError):
@@ -112,6 +111,8 @@ class WebApp:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = 10  # a client that declares more body than it sends is cut off, not waited for forever
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slackbot.edge import Answer, json_object
+from slackbot.edge import Answer
 from slackbot.inbox import Inbox
+from slackbot.payload import json_object
 
 log = logging.getLogger(__name__)
 

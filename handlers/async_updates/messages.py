@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slackbot.home import Blocks, section
+from slackbot.mrkdwn import capped, escape, label
 
 TEMPLATE = """### Async issue update
 
@@ -27,8 +28,17 @@ TEMPLATE = """### Async issue update
 /health_status [on_track, needs_attention, at_risk]"""
 
 
+LISTED = 20
+
+
+def issue_line(issue: dict[str, Any]) -> str:
+    """An issue GitLab listed (raw fields) as a link."""
+    text = escape(f"{issue['reference']} {issue['title']}")
+    return f"• <{escape(str(issue['url']))}|{label(text, 150)}>"
+
+
 def reminder_text(issues: list[dict[str, Any]]) -> str:
-    listed = "\n".join(f"• <{i['url']}|{i['reference']} {i['title']}>" for i in issues)
+    listed = "\n".join(capped([issue_line(i) for i in issues], LISTED, "_and {n} more issues_"))
     return (
         f":memo: *Weekly async issue update.* These issues assigned to you have no update from you in the last "
         f"7 days:\n{listed}\nPlease comment on each with the async update template:\n```{TEMPLATE}```"
@@ -38,6 +48,6 @@ def reminder_text(issues: list[dict[str, Any]]) -> str:
 def home_section(issues: list[dict[str, Any]]) -> Blocks:
     return section(
         "Issues awaiting your async update",
-        [f"• <{i['url']}|{i['reference']} {i['title']}>" for i in issues],
+        [issue_line(i) for i in issues],
         "Nothing waiting: your assigned issues all have a recent update.",
     )

@@ -7,6 +7,7 @@ import re
 from handlers.blockers import messages, service
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
+from slackbot.mrkdwn import normalise, truncate
 
 
 def register(ctx: BotContext) -> None:
@@ -22,7 +23,7 @@ def register(ctx: BotContext) -> None:
             raise UsageError("Say why production must not be deployed: `/blocker checkout totals are wrong`.")
         require_gitlab()
         with ctx.work() as work:
-            service.request_open(work, project, reason, call.user_id, call.response_url)
+            service.request_open(work, project, truncate(normalise(reason), 1000), call.user_id, call.response_url)
         return None
 
     def lift(call: CommandCall) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slackbot.mrkdwn import escape, label
+
 LABEL = "production::blocker"
 NOT_CONFIGURED = "GitLab is not configured (`GITLAB_TOKEN` is unset), so I cannot open or close production blockers."
 
@@ -18,26 +20,31 @@ def description(reason: str, who: str) -> str:
 
 
 def opened_announcement(user: str, url: str, iid: int, reason: str) -> str:
+    """``reason`` is as the person wrote it in Slack; it becomes the link's plain label."""
     return (
-        f":no_entry: <@{user}> opened a production blocker: <{url}|#{iid} {reason}>. "
+        f":no_entry: <@{user}> opened a production blocker: <{escape(url)}|#{iid} {label(reason)}>. "
         "Auto-deploy to production is stopped until it is lifted."
     )
 
 
 def opened_answer(url: str, iid: int) -> str:
-    return f"Opened <{url}|#{iid}>. Lift it with `/blocker lift {iid}`."
+    return f"Opened <{escape(url)}|#{iid}>. Lift it with `/blocker lift {iid}`."
+
+
+def closed_answer(url: str, iid: int) -> str:
+    return f"Closed <{escape(url)}|#{iid}>."
 
 
 def lifted_announcement(user: str, url: str, iid: int) -> str:
     return (
-        f":white_check_mark: <@{user}> lifted the production blocker <{url}|#{iid}>: "
+        f":white_check_mark: <@{user}> lifted the production blocker <{escape(url)}|#{iid}>: "
         "auto-deploy to production can resume."
     )
 
 
 def refused(error: str) -> str:
-    return f"GitLab answered an error ({error}). Nothing was changed."
+    return f"GitLab answered an error ({escape(error)}). Nothing was changed."
 
 
 def retrying(error: str) -> str:
-    return f"GitLab did not take it just now ({error}). I will keep trying and tell you here once it is done."
+    return f"GitLab did not take it just now ({escape(error)}). I will keep trying and tell you here once it is done."

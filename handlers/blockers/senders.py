@@ -8,6 +8,7 @@ from handlers.blockers import messages, service
 from handlers.blockers.models import Blocker
 from slackbot.context import BotContext
 from slackbot.gitlab_client import gitlab_failure
+from slackbot.mrkdwn import plain
 from slackbot.outbox import Delivery, DeliveryError, Sender
 from slackbot.work import Work
 
@@ -31,8 +32,8 @@ def register(ctx: BotContext) -> None:
         try:
             issue = project(path).issues.create(
                 {
-                    "title": messages.title(reason),
-                    "description": messages.description(reason, who),
+                    "title": messages.title(plain(reason)),
+                    "description": messages.description(plain(reason), who),
                     "labels": [messages.LABEL],
                     "confidential": False,
                 }
@@ -72,7 +73,7 @@ def register(ctx: BotContext) -> None:
         args = delivery.args
         service.lifted(work, args["project"], args["iid"], args["user"])
         work.slack.post(ctx.channel("status"), messages.lifted_announcement(args["user"], result["url"], args["iid"]))
-        work.slack.respond(args["response_url"], f"Closed <{result['url']}|#{args['iid']}>.")
+        work.slack.respond(args["response_url"], messages.closed_answer(result["url"], args["iid"]))
 
     def tell(work: Work, delivery: Delivery, error: str, text: str) -> None:
         work.slack.respond(delivery.args["response_url"], text)

@@ -3,4 +3,4 @@
 from handlers.general import listeners
 from slackbot.capability import Capability
 
-CAPABILITY = Capability(name="general", register=listeners.register, events=("app_mention",))
+CAPABILITY = Capability(name="general", register=listeners.register, events=("app_mention", "message.im"))

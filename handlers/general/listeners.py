@@ -16,4 +16,13 @@ def register(ctx: BotContext) -> None:
         if channel and thread:
             work.slack.post(channel, messages.introduction(list(ctx.commands.routers)), thread_ts=thread)
 
+    def answer_dm(work: Work, item: InboxEvent) -> None:
+        event = item.payload.get("event") or {}
+        if text_at(event, "subtype") or event.get("bot_id") or text_at(event, "user") in ("", ctx.bot_user_id):
+            return
+        if text_at(event, "thread_ts"):
+            return
+        work.slack.post(text_at(event, "channel"), messages.dm_help(list(ctx.commands.routers)))
+
     ctx.on_event("app_mention", answer_mention)
+    ctx.on_event("message", answer_dm, lambda body: text_at(body, "event", "channel_type") == "im")

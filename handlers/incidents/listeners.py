@@ -13,6 +13,7 @@ from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
 from slackbot.interactions import Click, Shortcut
+from slackbot.mrkdwn import escape, normalise, truncate
 from slackbot.work import Work
 
 
@@ -58,14 +59,16 @@ class IncidentListeners:
 
     def on_shortcut(self, work: Work, shortcut: Shortcut) -> str:
         link = self.ctx.permalink(shortcut.channel_id, shortcut.message_ts) if shortcut.message_ts else ""
-        first_line = ((shortcut.message_text or "(no text)").strip().splitlines() or ["(no text)"])[0][:150]
-        summary = f"{first_line} (<{link}|from this message>)" if link else first_line
+        first_line = ((shortcut.message_text or "(no text)").strip().splitlines() or ["(no text)"])[0]
+        summary = truncate(first_line, 150)  # Slack's own text: its mentions and links keep rendering
+        if link:
+            summary += f" (<{link}|from this message>)"
         number = self.declare(work, summary, service.DEFAULT_SEVERITY, "shortcut", shortcut.user_id)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
     def on_probe_alert(self, work: Work, alerted: ProbeAlerted) -> None:
         if service.for_outage(work.session, alerted.outage_id) is None:
-            summary = f"{alerted.probe} is down: {alerted.error}"
+            summary = escape(f"{alerted.probe} is down: {alerted.error}")
             self.declare(work, summary, "sev1", "probe", "fulfillbot", outage_id=alerted.outage_id)
 
     # ----- commands -----------------------------------------------------------------------------------
@@ -78,7 +81,8 @@ class IncidentListeners:
         if not words:
             raise UsageError("Say what is happening: `/incident declare CustomersDot checkout returns 500 sev1`.")
         with self.ctx.work() as work:
-            number = self.declare(work, " ".join(words), severity, "command", call.user_id)
+            summary = truncate(normalise(" ".join(words)), messages.SUMMARY_LENGTH)
+            number = self.declare(work, summary, severity, "command", call.user_id)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
     def note_command(self, call: CommandCall) -> str:
@@ -95,7 +99,7 @@ class IncidentListeners:
                     raise UsageError("Several incidents are open: say which, `/incident note 12 what happened`.")
             if incident is None or not text:
                 raise UsageError("Give an open incident and a note: `/incident note 12 rolled back the deploy`.")
-            service.note_command(work, incident, call.user_id, text)
+            service.note_command(work, incident, call.user_id, truncate(normalise(text), messages.NOTE_LENGTH))
             return f"Noted on incident #{incident.id}."
 
     def list_command(self, _call: CommandCall) -> str:

@@ -9,11 +9,16 @@ from zoneinfo import ZoneInfo
 from handlers.incidents.models import Incident, TimelineEntry
 from slackbot.durations import format_duration
 from slackbot.home import Blocks, section
+from slackbot.mrkdwn import capped, fit
 
 ACK, ESCALATE, RESOLVE = "incident_ack", "incident_escalate", "incident_resolve"
 SHORTCUT = "declare_incident"
 SEVERITIES = {"sev1": "critical", "sev2": "error", "sev3": "warning"}
 ICONS = {"open": ":rotating_light:", "acknowledged": ":eyes:", "resolved": ":white_check_mark:"}
+SUMMARY_LENGTH = 500  # mrkdwn, so that the incident's message fits in a section block
+NOTE_LENGTH = 1000
+LISTED = 30
+TIMELINE_TEXT = 39_000  # within Slack's 40,000 characters of text
 
 
 def buttons(incident: Incident) -> dict[str, Any]:
@@ -87,15 +92,17 @@ def stopped(incident: Incident) -> str:
 
 def timeline(incident: Incident, entries: list[TimelineEntry], zone: ZoneInfo) -> str:
     lines = [f"*Timeline of incident #{incident.id}*"]
+    steps = []
     for entry in entries:
         actor = f" by <@{entry.actor}>" if entry.actor else ""
         detail = f": {entry.text}" if entry.text else ""
-        lines.append(f"`{entry.at.astimezone(zone):%H:%M}` {entry.kind}{actor}{detail}")
-    lines.append(
+        steps.append(f"`{entry.at.astimezone(zone):%H:%M}` {entry.kind}{actor}{detail}")
+    totals = (
         f"Time to acknowledge: {_span(incident.declared_at, incident.acked_at)}. "
         f"Time to resolve: {_span(incident.declared_at, incident.resolved_at)}."
     )
-    return "\n".join(lines)
+    budget = TIMELINE_TEXT - len(lines[0]) - len(totals) - 2
+    return "\n".join([*lines, fit(steps, budget, "_and {n} more steps_"), totals])
 
 
 def _span(start: datetime, end: datetime | None) -> str:
@@ -105,14 +112,14 @@ def _span(start: datetime, end: datetime | None) -> str:
 def listing(incidents: list[Incident], now: datetime, link: dict[int, str]) -> str:
     if not incidents:
         return "No open incidents."
-    lines = ["*Open incidents*"]
+    lines = []
     for incident in incidents:
         where = f" <{link[incident.id]}|view>" if link.get(incident.id) else ""
         lines.append(
             f"• #{incident.id} {incident.severity} *{incident.state}*: {incident.summary} "
             f"({format_duration(now - incident.declared_at)} ago){where}"
         )
-    return "\n".join(lines)
+    return "\n".join(["*Open incidents*", *capped(lines, LISTED, "_and {n} more open incidents_")])
 
 
 def stats(weeks: int, count: int, mtta: timedelta | None, mttr: timedelta | None, resolved: int) -> str:

@@ -24,6 +24,7 @@ from handlers.incidents.models import Incident, TimelineEntry
 from handlers.incidents.policy import levels, next_step, snapshot
 from slackbot import pagerduty
 from slackbot.durations import format_duration
+from slackbot.mrkdwn import plain, truncate
 from slackbot.outbox import Priority
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
@@ -134,7 +135,7 @@ def _page_next(work: Work, incident: Incident, paging: bool) -> None:
 
 def pagerduty_payload(incident: Incident, level: int) -> dict[str, Any]:
     return {
-        "summary": messages.title(incident)[:1024],
+        "summary": truncate(plain(messages.title(incident)), 1024),
         "source": "fulfillbot",
         "severity": messages.SEVERITIES.get(incident.severity, "error"),
         "component": "CustomersDot" if incident.source == "probe" else "fulfillment",

@@ -40,14 +40,15 @@ def register(ctx: BotContext) -> None:
         project = gl.projects.get(project_path, lazy=True)
         lines = ["*Your intake requests*"]
         for request in mine:
+            title = str(request.answers.get("title", ""))
             if request.issue_iid is None:
-                lines.append(f"• {request.answers['title']}: waiting for GitLab (retrying; {request.last_error})")
+                lines.append(messages.listed(None, None, title, request.last_error))
                 continue
             try:
                 state = str(project.issues.get(request.issue_iid).state)
             except gitlab.exceptions.GitlabError:
                 state = "state unknown (GitLab did not answer)"
-            lines.append(f"• <{request.issue_url}|#{request.issue_iid} {request.answers['title']}>: {state}")
+            lines.append(messages.listed(request.issue_url, request.issue_iid, title, state))
         return "\n".join(lines)
 
     ctx.interactions.on_submit(messages.CALLBACK, on_submit)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from slackbot.mrkdwn import escape, label, truncate
+
 CALLBACK = "intake_submit"
 URGENCIES = ["low", "medium", "high", "critical"]
 NOT_CONFIGURED = "Intake is not configured: `GITLAB_TOKEN` is unset, so I cannot file issues in GitLab."
@@ -80,22 +82,30 @@ def _input(block_id: str, label: str, element: dict[str, Any]) -> dict[str, Any]
 
 
 def filing(title: str) -> str:
-    return f"Filing your intake request “{title}”…"
+    """``title`` as typed in the form (raw)."""
+    return f"Filing your intake request “{escape(truncate(title, 255))}”…"
 
 
 def filed(url: str, project: str, iid: int) -> str:
-    return f":inbox_tray: Filed: <{url}|{project}#{iid}>"
+    return f":inbox_tray: Filed: <{escape(url)}|{escape(project)}#{iid}>"
 
 
 def retrying(error: str) -> str:
     return (
-        f"GitLab did not take the request just now ({error}). Your answers are saved: "
+        f"GitLab did not take the request just now ({escape(error)}). Your answers are saved: "
         "I will keep trying and send you the link here once it is filed."
     )
 
 
 def refused(error: str) -> str:
     return (
-        f"GitLab refused the intake request ({error}). Your answers are kept: "
+        f"GitLab refused the intake request ({escape(error)}). Your answers are kept: "
         "an admin can file it again with `fulfillbot parked`."
     )
+
+
+def listed(url: str | None, iid: int | None, title: str, state: str) -> str:
+    """One request in ``/intake list``; ``title`` as typed (raw)."""
+    if iid is None:
+        return f"• {escape(truncate(title, 200))}: waiting for GitLab (retrying; {escape(state)})"
+    return f"• <{escape(url or '')}|#{iid} {label(escape(title), 150)}>: {escape(state)}"

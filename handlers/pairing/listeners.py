@@ -7,6 +7,7 @@ from slackbot.commands import CommandCall
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
 from slackbot.interactions import Click, Submission, text_at
+from slackbot.mrkdwn import escape, normalise
 from slackbot.work import Work
 
 
@@ -19,7 +20,7 @@ def register(ctx: BotContext) -> None:
         if not topic:
             return ctx.interactions.open_view(call.trigger_id, messages.modal())
         with ctx.work() as work:
-            service.create(work, channel(), call.user_id, topic)
+            service.create(work, channel(), call.user_id, normalise(topic))
             ctx.signals.send(work, HomeChanged((call.user_id,)))
         return f"Posted in <#{channel()}>. `/pair cancel` withdraws it."
 
@@ -28,14 +29,14 @@ def register(ctx: BotContext) -> None:
         topic = text_at(values, "topic", "value", "value").strip()
         if not topic:
             return {"topic": "Say what you would like to pair on."}
-        service.create(
+        service.create(  # a modal's text is raw: escaped before it is stored for display
             work,
             channel(),
             submission.user_id,
-            topic,
-            area=text_at(values, "area", "value", "value").strip(),
-            duration=text_at(values, "duration", "value", "selected_option", "value"),
-            when=text_at(values, "when", "value", "value").strip(),
+            escape(topic),
+            area=escape(text_at(values, "area", "value", "value").strip()),
+            duration=escape(text_at(values, "duration", "value", "selected_option", "value")),
+            when=escape(text_at(values, "when", "value", "value").strip()),
         )
         ctx.signals.send(work, HomeChanged((submission.user_id,)))
         return None

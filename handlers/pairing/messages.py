@@ -9,16 +9,19 @@ from typing import Any
 from handlers.pairing.models import PairRequest
 from slackbot.durations import format_duration
 from slackbot.home import Blocks, section
+from slackbot.mrkdwn import capped, label, truncate
 
 CLAIM = "pair_claim"
 CALLBACK = "pair_submit"
 DURATIONS = ["30m", "1h", "2h", "half a day"]
+TOPIC = 1000  # characters of a topic shown in the post (its section allows 3,000)
+LISTED = 30
 
 
 def post_text(request: PairRequest) -> str:
     details = ", ".join(p for p in (request.area, request.duration, request.when) if p)
-    head = f":handshake: <@{request.requester}> is looking for a pair: *{request.topic}*" + (
-        f" ({details})" if details else ""
+    head = f":handshake: <@{request.requester}> is looking for a pair: *{truncate(request.topic, TOPIC)}*" + (
+        f" ({truncate(details, TOPIC)})" if details else ""
     )
     if request.state == "claimed":
         return f"{head}\nClaimed by <@{request.claimed_by}>. :tada:"
@@ -101,11 +104,12 @@ def open_list(found: list[PairRequest], links: dict[int, str], now: datetime) ->
         return "No open pair requests. `/pair TOPIC` asks for one."
     lines = ["*Open pair requests*"]
     lines += [
-        f"• <{links[r.id]}|{r.topic}> by <@{r.requester}>, {format_duration(now - r.created_at)} ago" for r in found
+        f"• <{links[r.id]}|{label(r.topic, 100)}> by <@{r.requester}>, {format_duration(now - r.created_at)} ago"
+        for r in found
     ]
-    return "\n".join(lines)
+    return "\n".join(capped(lines, LISTED, "_and {n} more open requests_"))
 
 
 def home_section(mine: list[PairRequest], now: datetime) -> Blocks:
-    lines = [f"• {r.topic} (asked {format_duration(now - r.created_at)} ago)" for r in mine]
+    lines = [f"• {truncate(r.topic, 300)} (asked {format_duration(now - r.created_at)} ago)" for r in mine]
     return section("Your pair requests", lines, "No open pair requests.")

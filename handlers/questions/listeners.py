@@ -49,6 +49,8 @@ class QuestionListeners:
         subtype = text_at(event, "subtype")
         if subtype == "message_deleted":
             service.forget(work.session, self.channel_id, text_at(event, "deleted_ts"))
+        elif subtype == "message_changed" and text_at(event, "message", "subtype") == "tombstone":
+            service.forget(work.session, self.channel_id, text_at(event, "message", "ts"))
         elif subtype == "message_changed":
             changed = text_at(event, "message", "ts")
             if changed:

@@ -23,7 +23,8 @@ def nudge(mention: str, waited: timedelta) -> str:
 
 def asker_reminder(question: Question) -> str:
     return (
-        f"Your question in <#{question.channel_id}> has replies: <{question.permalink}|{question.preview}>\n"
+        f"Your question in <#{question.channel_id}> has replies (<{question.permalink}|open it>):\n"
+        f"> {question.preview}\n"
         "If it's answered, please react to it with :white_check_mark: so the team knows they do not "
         "need to look at it any longer."
     )
@@ -31,7 +32,7 @@ def asker_reminder(question: Question) -> str:
 
 def open_line(question: Question, now: datetime) -> str:
     return (
-        f"• <{question.permalink}|{question.preview}> by <@{question.asker_id}>, "
+        f"• {question.preview} (<{question.permalink}|open>) by <@{question.asker_id}>, "
         f"{format_duration(now - question.created_at)} ago"
         + ("" if question.first_reply_at is None else ", has replies")
     )
@@ -79,5 +80,5 @@ def digest(week: WeekStats, oldest: list[Question], total_open: int, now: dateti
 
 
 def home_section(mine: list[Question], now: datetime) -> Blocks:
-    lines = [f"• <{q.permalink}|{q.preview}> ({format_duration(now - q.created_at)} ago)" for q in mine]
+    lines = [f"• {q.preview} (<{q.permalink}|open>, {format_duration(now - q.created_at)} ago)" for q in mine]
     return section("Your open questions", lines, "None: everything you asked has a ✅.")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from handlers.questions import messages
 from handlers.questions.config import AutoReply, QuestionsSection
 from handlers.questions.models import AnswerReaction, Question, QuestionReply
+from slackbot.mrkdwn import truncate
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
 
@@ -40,8 +41,9 @@ class Posted:
 
 
 def preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
+    """The question's text on one line, cut to ``PREVIEW_LENGTH``. It stays as Slack sent it (escaped,
+    with its mentions and links), so it is shown as mrkdwn, never inside a link's label."""
+    return truncate(" ".join(text.split()), PREVIEW_LENGTH)
 
 
 def find(session: Session, channel_id: str, ts: str, lock: bool = False) -> Question | None:

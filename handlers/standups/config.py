@@ -9,6 +9,8 @@ from typing import ClassVar
 
 from slackbot.config import Config, Date, Duration, Problem, TimeOfDay, Weekday
 
+QUESTION_LENGTH = 2000  # Slack's limit on an input's label
+
 
 @dataclass(frozen=True)
 class StandupsSection:
@@ -30,3 +32,6 @@ class StandupsSection:
     def problems(self, _config: Config) -> Iterator[Problem]:
         if self.summary_after <= self.remind_after:
             yield "summary_after", "must be later than standups.remind_after"
+        for i, question in enumerate(self.questions):
+            if not question.strip() or len(question) > QUESTION_LENGTH:
+                yield f"questions[{i}]", f"must be 1 to {QUESTION_LENGTH} characters (it labels a field in Slack)"

@@ -111,7 +111,9 @@ class StandupJobs:
         blockers = [
             (e.user_id, messages.blocker_text(self.questions, e)) for e in entries if e.answered_at and e.blocked
         ]
-        text = messages.summary(day, answered, away, sorted(missed), blockers)
+        everyone = sorted({*answered, *away, *missed, *(u for u, _ in blockers)})
+        names = self.ctx.directory.names(work.session, everyone)
+        text = messages.summary(day, answered, away, sorted(missed), blockers, names)
         service.post_summary(work, row, text, blocked=bool(blockers))
 
 

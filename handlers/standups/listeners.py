@@ -4,6 +4,7 @@ posts (or edits) the answers; ``skip``, ``away`` and ``stats``."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from handlers.standups.models import StandupEntry
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
-from slackbot.interactions import Click, Submission, text_at
+from slackbot.interactions import Click, Submission, text_at, value_at
 from slackbot.work import Work
 
 
@@ -50,12 +51,12 @@ class StandupListeners:
         answers = [text_at(values, f"q{i}", "answer", "value") for i in range(len(self.questions))]
         if not any(a.strip() for a in answers):
             return {"q0": "Please answer at least one question."}
-        marker = (values.get(messages.BLOCKED_BLOCK) or {}).get("marker", {}).get("selected_options") or []
+        marker = value_at(values, messages.BLOCKED_BLOCK, "marker", "selected_options")
         try:
             day = date.fromisoformat(json.loads(submission.private_metadata)["day"])
         except (ValueError, KeyError, TypeError):
             return {"q0": "This form is out of date: close it and run `/standup` again."}
-        blocked = bool(marker)
+        blocked = isinstance(marker, list) and bool(marker)
         entry = service.record_answers(work.session, submission.user_id, day, answers, blocked, work.now)
         text = messages.posted_answers(submission.user_id, self.questions, answers, blocked)
         service.post_answers(work, entry, self.ctx.channel("daily"), text)
@@ -105,21 +106,24 @@ class StandupListeners:
             since = min((schedule.local_day(now, z) for z in zones.values()), default=now.date()) - timedelta(
                 weeks=count
             )
-            entries = service.history(session, zones, since)
-            away = service.away_ranges(session, zones)
-        rows = [self._participation(user_id, zone, entries, away, count, now) for user_id, zone in zones.items()]
+            by_person: dict[str, list[StandupEntry]] = defaultdict(list)
+            for entry in service.history(session, zones, since):
+                by_person[entry.user_id].append(entry)
+            away = service.away_during(session, [since, now.date() + timedelta(days=1)])
+        rows = [
+            self._participation(user_id, zone, by_person[user_id], away, count, now) for user_id, zone in zones.items()
+        ]
         return messages.stats(count, rows)
 
     def _participation(
         self,
         user_id: str,
         zone: ZoneInfo,
-        entries: list[StandupEntry],
+        mine: list[StandupEntry],
         away: dict[str, schedule.AwayRanges],
         span_weeks: int,
         now: datetime,
     ) -> schedule.Participation:
-        mine = [e for e in entries if e.user_id == user_id]
         today = schedule.local_day(now, zone)
         first = max(today - timedelta(days=7 * span_weeks - 1), min((e.day for e in mine), default=today))
         days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
@@ -149,5 +153,5 @@ def register(ctx: BotContext) -> StandupListeners:
     router.add("", listeners.write, "write (or edit) today's standup")
     router.add("skip", listeners.skip, "no standup for you today")
     router.add("away", listeners.away, "no prompts on those days (inclusive); `clear` ends them", "FROM TO | clear")
-    router.add("stats", listeners.stats, "participation and streaks per person", "[weeks]")
+    router.add("stats", listeners.stats, "participation and streaks per person", "[weeks]", slow=True)
     return listeners

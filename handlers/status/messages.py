@@ -8,6 +8,10 @@ from handlers.status.config import Probe
 from handlers.status.models import ProbeOutage, ProbeState
 from handlers.status.pipelines import MAX_JOBS_LISTED, Job, PipelineEvent
 from slackbot.durations import format_duration
+from slackbot.mrkdwn import escape, label, truncate
+
+ERROR_LENGTH = 500
+COMMIT_TITLE = 200
 
 
 def when(moment: datetime) -> str:
@@ -17,15 +21,17 @@ def when(moment: datetime) -> str:
 
 
 def alert(outage: ProbeOutage, ended: bool = False) -> str:
+    name, url = escape(outage.probe), escape(outage.url)
     if ended and outage.ended_at is not None:
         lasted = format_duration(outage.ended_at - outage.started_at)
         return (
-            f":large_green_circle: *{outage.probe} recovered* after {lasted}"
-            f" (down since {when(outage.started_at)}, {outage.failures} failed checks)\n{outage.url}"
+            f":large_green_circle: *{name} recovered* after {lasted}"
+            f" (down since {when(outage.started_at)}, {outage.failures} failed checks)\n{url}"
         )
     return (
-        f":red_circle: *{outage.probe} is down*\n{outage.url}\n"
-        f"Error: {outage.last_error}\nSince: {when(outage.started_at)} ({outage.failures} failed checks in a row)"
+        f":red_circle: *{name} is down*\n{url}\n"
+        f"Error: {escape(truncate(outage.last_error, ERROR_LENGTH))}\n"
+        f"Since: {when(outage.started_at)} ({outage.failures} failed checks in a row)"
     )
 
 
@@ -36,20 +42,25 @@ def recovery(outage: ProbeOutage) -> str:
 
 def certificate_warning(probe: Probe, expires: datetime, days_left: int) -> str:
     days = "less than a day" if days_left < 1 else f"{days_left} day{'s' if days_left != 1 else ''}"
-    return f":warning: The TLS certificate of *{probe.name}* ({probe.url}) expires in {days}, on {when(expires)}."
+    return (
+        f":warning: The TLS certificate of *{escape(probe.name)}* ({escape(probe.url)}) expires in {days}, "
+        f"on {when(expires)}."
+    )
 
 
 def probe_line(probe: Probe, state: ProbeState | None, now: datetime) -> str:
+    name = escape(probe.name)
     if state is None or state.last_checked_at is None:
-        return f":white_circle: *{probe.name}*: not checked yet ({probe.url})"
+        return f":white_circle: *{name}*: not checked yet ({escape(probe.url)})"
     if state.last_ok:
         icon, condition = ":large_green_circle:", "up"
     else:
         since = state.failing_since or state.last_checked_at
         icon = ":red_circle:"
-        condition = f"failing for {format_duration(now - since)} ({state.consecutive_failures}x: {state.last_error})"
+        error = escape(truncate(state.last_error, ERROR_LENGTH))
+        condition = f"failing for {format_duration(now - since)} ({state.consecutive_failures}x: {error})"
     latency = f", {state.last_latency_ms} ms" if state.last_latency_ms is not None else ""
-    line = f"{icon} *{probe.name}*: {condition}; last check {format_duration(now - state.last_checked_at)} ago{latency}"
+    line = f"{icon} *{name}*: {condition}; last check {format_duration(now - state.last_checked_at)} ago{latency}"
     if state.cert_expires_at is not None:
         line += f"; certificate expires in {format_duration(state.cert_expires_at - now)}"
     return line
@@ -62,7 +73,7 @@ def status(lines: list[str]) -> str:
 def _jobs(failed: list[Job]) -> str:
     by_stage: dict[str, list[str]] = {}
     for job in failed[:MAX_JOBS_LISTED]:
-        by_stage.setdefault(job.stage or "?", []).append(f"`{job.name}`")
+        by_stage.setdefault(escape(job.stage or "?"), []).append(f"`{escape(job.name)}`")
     listed = "; ".join(f"*{stage}*: {', '.join(names)}" for stage, names in by_stage.items())
     more = len(failed) - MAX_JOBS_LISTED
     return listed + (f" and {more} more" if more > 0 else "")
@@ -71,18 +82,22 @@ def _jobs(failed: list[Job]) -> str:
 def pipeline_failed(event: PipelineEvent, failed: list[Job]) -> str:
     scheduled = " (scheduled)" if event.source == "schedule" else ""
     lines = [
-        f":x: *Pipeline failed*{scheduled} in <{event.project_url}|{event.project}> on `{event.ref}`: "
-        f"<{event.url}|pipeline #{event.pipeline_id}>"
+        f":x: *Pipeline failed*{scheduled} in <{escape(event.project_url)}|{escape(event.project)}> on "
+        f"`{escape(event.ref)}`: <{escape(event.url)}|pipeline #{event.pipeline_id}>"
     ]
     if failed:
         lines.append(f"Failed jobs: {_jobs(failed)}")
-    commit = f"<{event.commit_url}|{event.commit_title}>" if event.commit_url else event.commit_title
+    title = label(escape(event.commit_title), COMMIT_TITLE)
+    commit = f"<{escape(event.commit_url)}|{title}>" if event.commit_url else title
     if commit:
-        lines.append(f"Commit: {commit}" + (f" by {event.author}" if event.author else ""))
+        lines.append(f"Commit: {commit}" + (f" by {escape(event.author)}" if event.author else ""))
     if event.duration_s is not None:
         lines.append(f"Duration: {format_duration(timedelta(seconds=event.duration_s))}")
     return "\n".join(lines)
 
 
 def pipeline_fixed(event: PipelineEvent) -> str:
-    return f":white_check_mark: Fixed: <{event.url}|pipeline #{event.pipeline_id}> on `{event.ref}` passed."
+    return (
+        f":white_check_mark: Fixed: <{escape(event.url)}|pipeline #{event.pipeline_id}> "
+        f"on `{escape(event.ref)}` passed."
+    )

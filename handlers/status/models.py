@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackbot.db import Base
@@ -52,7 +52,7 @@ class PipelineRecord(Base):
     __tablename__ = "pipeline_records"
 
     project: Mapped[str] = mapped_column(String(255), primary_key=True)
-    pipeline_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    pipeline_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     ref: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(32))
     failure_ref: Mapped[str | None] = mapped_column(String(255))
@@ -66,6 +66,6 @@ class PipelineRef(Base):
 
     project: Mapped[str] = mapped_column(String(255), primary_key=True)
     ref: Mapped[str] = mapped_column(String(255), primary_key=True)
-    failing_pipeline_id: Mapped[int | None]
+    failing_pipeline_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     failure_ref: Mapped[str | None] = mapped_column(String(255))

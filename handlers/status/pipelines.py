@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from slackbot.payload import whole
 from slackbot.webhooks import WebhookRejected
 
 FINISHED = ("failed", "success")
 MAX_JOBS_LISTED = 10
+MAX_DURATION = 10 * 365 * 24 * 3600  # seconds; GitLab's pipeline timeout is at most a month
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def from_webhook(payload: Mapping[str, Any]) -> PipelineEvent:
         commit = payload.get("commit") or {}
         jobs = tuple(
             Job(
-                id=int(b["id"]),
+                id=whole(b["id"]),
                 name=str(b["name"]),
                 stage=str(b.get("stage", "")),
                 status=str(b["status"]),
@@ -65,12 +67,12 @@ def from_webhook(payload: Mapping[str, Any]) -> PipelineEvent:
         return PipelineEvent(
             project=str(project["path_with_namespace"]),
             project_url=str(project.get("web_url", "")),
-            pipeline_id=int(attributes["id"]),
+            pipeline_id=whole(attributes["id"]),
             ref=str(attributes["ref"]),
             status=str(attributes["status"]),
             source=str(attributes.get("source", "")),
             url=str(attributes.get("url") or f"{project.get('web_url', '')}/-/pipelines/{attributes['id']}"),
-            duration_s=int(attributes["duration"]) if attributes.get("duration") is not None else None,
+            duration_s=None if attributes.get("duration") is None else whole(attributes["duration"], high=MAX_DURATION),
             jobs=jobs,
             commit_title=str(commit.get("title") or str(commit.get("message", "")).split("\n")[0]),
             commit_url=str(commit.get("url", "")),

@@ -1,10 +1,16 @@
-"""Drives the bot as Slack does: signed HTTP requests into ``/slack/events``.
+"""Drives the bot as Slack does: signed HTTP requests into ``/slack/events``, or, in Socket Mode,
+envelopes over the simulator's WebSocket (``socket_mode=True``), each acknowledged within 3 s.
 
 Events, slash commands, button clicks (found by their visible text in a posted message or a view,
 echoing its ``action_id`` and ``value``), modal submissions and message shortcuts. What a person
-does (post, react) is first applied to the simulator's state, then sent as the event Slack would
-send. After each request the driver waits for the bot's listeners to finish (``settle``), so a
+does (post, react, delete) is first applied to the simulator's state, then sent as the event
+Slack would send. After each request the driver waits for the bot to finish (``settle``), so a
 test reads the outcome without sleeping.
+
+Slack waits 3 seconds for an answer. An event answered late or not 2xx is delivered again (with
+``X-Slack-Retry-Num``, up to three times), and only then; a command or an interaction answered late
+is an error the person sees, which the driver raises as ``AnsweredLate``. In Socket Mode the same
+holds for the ack of an envelope, and an event's redelivery carries ``retry_attempt``.
 """
 
 from __future__ import annotations
@@ -12,19 +18,52 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode
 
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from slackbot.testing.slack_sim import APP_ID as API_APP_ID
 from slackbot.testing.slack_sim import SlackSimulator
 
-API_APP_ID = "A0SIMAPP1"
+DEADLINE = 3.0
+RETRIES = 3
 
 
 class ButtonNotFound(AssertionError):
     pass
+
+
+class AnsweredLate(AssertionError):
+    """The bot did not answer a command or an interaction within Slack's 3 seconds."""
+
+
+def typed(text: str) -> str:
+    """What a person typed, as Slack sends it in an event: ``&``, ``<`` and ``>`` escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Answered(Protocol):
+    """What Slack got back: an HTTP answer, or a Socket Mode ack read the same way."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+@dataclass
+class SocketAck:
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
 
 
 class SlackDriver:
@@ -34,11 +73,14 @@ class SlackDriver:
         bot_url: str,
         signing_secret: str,
         settle: Callable[[], None] = lambda: None,
+        socket_mode: bool = False,
     ):
         self.sim = sim
         self.url = bot_url.rstrip("/") + "/slack/events"
         self.verifier = SignatureVerifier(signing_secret)
         self.settle = settle
+        self.socket_mode = socket_mode
+        self.retried: list[str] = []  # why Slack delivered an event again: http_timeout or http_error
 
     # ----- raw requests -----------------------------------------------------------------------
 
@@ -55,19 +97,41 @@ class SlackDriver:
         content_type: str,
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
-    ) -> requests.Response:
+    ) -> Answered:
         all_headers = {
             "Content-Type": content_type,
             **self.signed_headers(body, timestamp),
             **(headers or {}),
         }
-        response = requests.post(self.url, data=body.encode(), headers=all_headers, timeout=30)
+        response = self.post(body, all_headers)
         self.settle()
         return response
 
-    def send_event(
-        self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
-    ) -> requests.Response:
+    def post(self, body: str, headers: dict[str, str]) -> Answered:
+        """One request, held to Slack's deadline: an interaction answered late raises ``AnsweredLate``."""
+        if self.socket_mode:
+            return self._over_socket(body, headers)
+        try:
+            return requests.post(self.url, data=body.encode(), headers=headers, timeout=DEADLINE)
+        except requests.Timeout:
+            raise AnsweredLate(f"no answer within {DEADLINE:g} s: Slack shows the person an error") from None
+
+    def _over_socket(self, body: str, headers: dict[str, str]) -> Answered:
+        """The same request as a Socket Mode envelope: the ack's payload stands for the HTTP body."""
+        if headers.get("Content-Type") == "application/json":
+            kind, payload = "events_api", json.loads(body)
+        else:
+            fields = {k: v[-1] for k, v in parse_qs(body).items()}
+            kind, payload = (
+                ("interactive", json.loads(fields["payload"])) if "payload" in fields else ("slash_commands", fields)
+            )
+        retry = int(headers.get("X-Slack-Retry-Num", 0))
+        envelope = self.sim.socket_link.deliver(kind, payload, retry, "timeout" if retry else "")
+        if envelope.ack is None:
+            raise AnsweredLate(f"envelope {envelope.envelope_id} ({kind}) was not acknowledged within {DEADLINE:g} s")
+        return SocketAck(200, json.dumps(envelope.ack) if envelope.ack else "")
+
+    def send_event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None) -> Answered:
         """POST an Events API envelope; ``retry_num`` adds Slack's retry headers, as for a redelivery."""
         envelope = {
             "token": "verification-token-unused",
@@ -82,9 +146,41 @@ class SlackDriver:
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        return self.send(json.dumps(envelope), "application/json", headers)
+        return self.deliver(json.dumps(envelope), headers)
 
-    def _interaction(self, payload: dict[str, Any]) -> requests.Response:
+    def deliver(self, body: str, headers: dict[str, str] | None = None) -> Answered:
+        """An Events API request as Slack sends it: again, with its retry headers, while the answer is
+        late or not 2xx (up to three retries); never again after a timely 2xx."""
+        extra = dict(headers or {})
+        response: Answered | None = None
+        for attempt in range(RETRIES + 1):
+            all_headers = {"Content-Type": "application/json", **self.signed_headers(body), **extra}
+            try:
+                response = self.post(body, all_headers)
+                if 200 <= response.status_code < 300:
+                    break
+                reason = "http_error"
+            except AnsweredLate:
+                reason = "http_timeout"
+            self.retried.append(reason)
+            extra = {"X-Slack-Retry-Num": str(attempt + 1), "X-Slack-Retry-Reason": reason}
+        self.settle()
+        if response is None:
+            raise AnsweredLate(f"no timely answer to an event in {RETRIES + 1} deliveries")
+        return response
+
+    def app_rate_limited(self) -> Answered:
+        """Slack's notice that it is dropping event deliveries to this app (more than 30,000 an hour)."""
+        body = {
+            "token": "verification-token-unused",
+            "type": "app_rate_limited",
+            "team_id": self.sim.team_id,
+            "minute_rate_limited": int(self.sim.clock.now().timestamp()) // 60 * 60,
+            "api_app_id": API_APP_ID,
+        }
+        return self.deliver(json.dumps(body))
+
+    def _interaction(self, payload: dict[str, Any]) -> Answered:
         body = urlencode({"payload": json.dumps(payload)})
         return self.send(body, "application/x-www-form-urlencoded")
 
@@ -109,7 +205,37 @@ class SlackDriver:
             self.send_event({**event, "type": "app_mention"})
         return message
 
-    def react(self, user: str, channel: str, ts: str, name: str, add: bool = True) -> requests.Response:
+    def delete(self, user: str, channel: str, ts: str) -> Answered:
+        """Delete a message as its author: a message with thread replies leaves a tombstone, and its
+        event is a ``message_changed`` whose message has the subtype ``tombstone``."""
+        channel_id = self.sim.channel_id(channel)
+        before = dict(self.sim.message(channel_id, ts))
+        tombstone = self.sim.delete_message(channel_id, ts)
+        if tombstone is not None:
+            return self.send_event(
+                {
+                    "type": "message",
+                    "subtype": "message_changed",
+                    "hidden": True,
+                    "channel": channel_id,
+                    "ts": self.sim.next_ts(),
+                    "message": tombstone,
+                    "previous_message": before,
+                }
+            )
+        return self.send_event(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "hidden": True,
+                "channel": channel_id,
+                "ts": self.sim.next_ts(),
+                "deleted_ts": ts,
+                "previous_message": before,
+            }
+        )
+
+    def react(self, user: str, channel: str, ts: str, name: str, add: bool = True) -> Answered:
         channel_id = self.sim.channel_id(channel)
         self.sim.react(channel_id, ts, user, name, add=add)
         item_user = self.sim.message(channel_id, ts)["user"]
@@ -123,7 +249,7 @@ class SlackDriver:
             }
         )
 
-    def command(self, user: str, command: str, text: str = "", channel: str = "") -> requests.Response:
+    def command(self, user: str, command: str, text: str = "", channel: str = "") -> Answered:
         """Run a slash command; an immediate text in the ack is shown to the user, as Slack does."""
         channel_id = self.sim.channel_id(channel) if channel else self.sim.dm_channel(user)
         form = {
@@ -144,7 +270,7 @@ class SlackDriver:
         self._show_ack(response, channel_id, user)
         return response
 
-    def _show_ack(self, response: requests.Response, channel_id: str, user: str) -> None:
+    def _show_ack(self, response: Answered, channel_id: str, user: str) -> None:
         if response.status_code == 200 and response.text.strip().startswith("{"):
             body = response.json()
             if body.get("text") or body.get("blocks"):
@@ -158,7 +284,7 @@ class SlackDriver:
         channel: str | None = None,
         view_id: str | None = None,
         seen: dict[str, Any] | None = None,
-    ) -> requests.Response:
+    ) -> Answered:
         """Click the newest button with this visible text in a channel's messages or in a view; or in
         ``seen``, a copy of a message as the user's client still shows it (a stale button)."""
         if view_id is not None:
@@ -208,7 +334,7 @@ class SlackDriver:
         with self.sim.lock:
             return [v for v in self.sim.views.values() if v["user"] == user and v.get("type") == "modal"]
 
-    def submit(self, user: str, view_id: str, values: dict[str, Any]) -> requests.Response:
+    def submit(self, user: str, view_id: str, values: dict[str, Any]) -> Answered:
         """Submit a modal with ``values`` keyed by input block_id, shaped per the input's element type."""
         view = self.sim.views[view_id]
         state: dict[str, dict[str, Any]] = {}
@@ -229,7 +355,7 @@ class SlackDriver:
         }
         return self._interaction(payload)
 
-    def shortcut(self, user: str, callback_id: str, channel: str, ts: str) -> requests.Response:
+    def shortcut(self, user: str, callback_id: str, channel: str, ts: str) -> Answered:
         """Run a message shortcut on the message at ``ts``."""
         channel_id = self.sim.channel_id(channel)
         return self._interaction(
@@ -248,7 +374,7 @@ class SlackDriver:
             }
         )
 
-    def open_home(self, user: str) -> requests.Response:
+    def open_home(self, user: str) -> Answered:
         return self.send_event(
             {"type": "app_home_opened", "user": user, "channel": self.sim.dm_channel(user), "tab": "home"}
         )

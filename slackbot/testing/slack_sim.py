@@ -20,16 +20,24 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 from slackbot.clock import Clock, SystemClock
 from slackbot.ratelimit import METHOD_TIERS, PER_CHANNEL, POST_MESSAGE, SLACK_WORKSPACE, TIER_RATES, Bucket, Rate
+from slackbot.testing.block_kit import MESSAGE_BLOCKS, TEXT_LIMIT, block_problems, view_problems
 from slackbot.testing.loopback import LoopbackServer, Reply
+from slackbot.testing.socket_link import SocketLink
 
 JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
+TRIGGER_LIFETIME = 3.0
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)
+RESPONSE_URL_USES = 5
+APP_ID = "A0SIMAPP1"
+APP_TOKEN_METHODS = {"apps.connections.open"}  # the methods that take the app-level token (xapp-)
+SLACKBOT = {"id": "USLACKBOT", "name": "slackbot", "real_name": "Slackbot", "is_bot": False, "deleted": False}
 
 Observer = Callable[[str, dict[str, Any]], None]
 
@@ -108,6 +116,9 @@ class SlackSimulator(LoopbackServer):
     def __init__(self, token: str = "xoxb-simulated-token", clock: Clock | None = None):
         super().__init__()
         self.token = token
+        self.app_token = "xapp-1-simulated-app-token"
+        self.app_id = APP_ID
+        self._socket_link: SocketLink | None = None
         self.clock = clock or SystemClock()
         self.team_id = "T0SIMTEAM"
         self.bot_user_id = "U0BOT0001"
@@ -120,7 +131,8 @@ class SlackSimulator(LoopbackServer):
         self.ephemerals: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.refusals: list[tuple[str, dict[str, Any]]] = []  # calls answered 429 by the rate limits
-        self.triggers: dict[str, str] = {}
+        self.triggers: dict[str, tuple[str, float]] = {}
+        self.trigger_lifetime = TRIGGER_LIFETIME
         self.response_urls: dict[str, dict[str, Any]] = {}
         self.observers: list[Observer] = []
         self._rate_limits: dict[str, list[int]] = {}
@@ -135,7 +147,15 @@ class SlackSimulator(LoopbackServer):
 
     # ----- workspace set-up -------------------------------------------------------------------
 
-    def add_user(self, user_id: str, name: str, tz: str = "UTC", is_bot: bool = False, real_name: str = "") -> None:
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        tz: str = "UTC",
+        is_bot: bool = False,
+        real_name: str = "",
+        deleted: bool = False,
+    ) -> None:
         offset = int(datetime.now(ZoneInfo(tz)).utcoffset().total_seconds())  # type: ignore[union-attr]
         self.users[user_id] = {
             "id": user_id,
@@ -145,7 +165,7 @@ class SlackSimulator(LoopbackServer):
             "tz": tz,
             "tz_offset": offset,
             "is_bot": is_bot,
-            "deleted": False,
+            "deleted": deleted,
             "profile": {"real_name": real_name or name, "display_name": name},
         }
 
@@ -284,6 +304,19 @@ class SlackSimulator(LoopbackServer):
         self._notify("message", message)
         return message
 
+    def delete_message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """Delete a message as Slack does: one with thread replies becomes a tombstone (returned),
+        one without is removed (None)."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            message = next(m for m in channel.messages if m["ts"] == ts)
+            if message.get("reply_count"):
+                message.update(subtype="tombstone", text="This message was deleted.", user="USLACKBOT", hidden=True)
+                message.pop("blocks", None)
+                return {k: v for k, v in message.items() if k != "channel"}
+            channel.messages = [m for m in channel.messages if m["ts"] != ts]
+            return None
+
     def react(self, channel_id: str, ts: str, user: str, name: str, add: bool = True) -> None:
         with self.lock:
             message = self.message(channel_id, ts)
@@ -310,13 +343,21 @@ class SlackSimulator(LoopbackServer):
         )
 
     def issue_trigger(self, user_id: str) -> str:
+        """A ``trigger_id``: it opens one view, within 3 seconds (real time)."""
         trigger = f"{next(self._ids)}.trigger"
-        self.triggers[trigger] = user_id
+        self.triggers[trigger] = (user_id, time.monotonic() + self.trigger_lifetime)
         return trigger
 
     def issue_response_url(self, base_url: str, user_id: str, channel_id: str, message_ts: str = "") -> str:
+        """A ``response_url``: 5 uses within 30 minutes (of the simulator's clock)."""
         token = f"R{next(self._ids):08d}"
-        self.response_urls[token] = {"user": user_id, "channel": channel_id, "message_ts": message_ts}
+        self.response_urls[token] = {
+            "user": user_id,
+            "channel": channel_id,
+            "message_ts": message_ts,
+            "expires": self.clock.now() + RESPONSE_URL_LIFETIME,
+            "uses": 0,
+        }
         return f"{base_url}response/{token}"
 
     def _notify(self, kind: str, payload: dict[str, Any]) -> None:
@@ -356,8 +397,11 @@ class SlackSimulator(LoopbackServer):
             if failing and failing[0] > 0:
                 failing[0] -= 1
                 return int(failing[1]), {"ok": False, "error": "service_unavailable"}, {}
-        if authorization != f"Bearer {self.token}":
-            return 200, {"ok": False, "error": "invalid_auth" if authorization else "not_authed"}, {}
+        expected = self.app_token if method in APP_TOKEN_METHODS else self.token
+        if authorization != f"Bearer {expected}":
+            wrong_kind = authorization in (f"Bearer {self.token}", f"Bearer {self.app_token}")
+            error = "not_allowed_token_type" if wrong_kind else "invalid_auth" if authorization else "not_authed"
+            return 200, {"ok": False, "error": error}, {}
         implementation = getattr(self, "api_" + method.replace(".", "_"), None)
         if implementation is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
@@ -378,9 +422,12 @@ class SlackSimulator(LoopbackServer):
             return 503, {"ok": False, "error": "service_unavailable"}, {}
         with self.lock:
             target = self.response_urls.get(token)
-            if target is None:
+            if target is None or target["uses"] >= RESPONSE_URL_USES or self.clock.now() > target["expires"]:
                 return 404, {"ok": False, "error": "expired_url"}, {}
+            target["uses"] += 1
             self.calls.append(("response_url", params))
+            if isinstance(params.get("text"), str):
+                params = {**params, "text": params["text"][:TEXT_LIMIT]}  # Slack cuts longer text off
             if params.get("replace_original") and target["message_ts"]:
                 self.api_chat_update({"channel": target["channel"], "ts": target["message_ts"], **params})
             elif params.get("response_type") == "in_channel":
@@ -404,12 +451,20 @@ class SlackSimulator(LoopbackServer):
     # ----- Web API methods ----------------------------------------------------------------------
 
     def _channel(self, ref: str) -> Channel:
-        if ref in self.users:
-            return self._open_conversation([ref])
+        """A channel by ID (C…, G…, D…), as every method but posting takes it."""
         channel = self.channels.get(ref)
         if channel is None:
             raise SlackError("channel_not_found")
         return channel
+
+    def _destination(self, ref: str) -> Channel:
+        """Where ``chat.postMessage`` and ``chat.postEphemeral`` post: a channel ID, a user ID (their
+        DM with the bot), or a channel's name."""
+        if ref in self.users:
+            return self._open_conversation([ref])
+        name = ref.lstrip("#")
+        named = next((c for c in self.channels.values() if c.name == name and not c.is_im), None)
+        return named if named is not None and ref not in self.channels else self._channel(ref)
 
     def _open_conversation(self, users: list[str]) -> Channel:
         members = {*users, self.bot_user_id}
@@ -433,6 +488,22 @@ class SlackSimulator(LoopbackServer):
         following = start + limit
         return page, {"next_cursor": str(following) if following < len(items) else ""}
 
+    @property
+    def socket_link(self) -> SocketLink:
+        """The Socket Mode endpoint, started on first use."""
+        with self.lock:
+            if self._socket_link is None:
+                self._socket_link = SocketLink(self.app_id).start()
+            return self._socket_link
+
+    def stop(self) -> None:
+        if self._socket_link is not None:
+            self._socket_link.stop()
+        super().stop()
+
+    def api_apps_connections_open(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_link.issue_url()}
+
     def api_auth_test(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {
             "url": "https://simulated.slack.local/",
@@ -450,8 +521,18 @@ class SlackSimulator(LoopbackServer):
         return {"user": user}
 
     def api_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
-        page, meta = self._page(list(self.users.values()), params)
-        return {"members": page, "response_metadata": meta}
+        """Everyone, as Slack lists them: Slackbot and deleted users too, and pages that may come back
+        shorter than ``limit`` before the last one."""
+        members = [SLACKBOT, *self.users.values()]
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        size = max(1, limit - 1) if start == 0 else limit
+        page = members[start : start + size]
+        following = start + size
+        return {
+            "members": page,
+            "response_metadata": {"next_cursor": str(following) if following < len(members) else ""},
+        }
 
     def api_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
         types = set(str(params.get("types") or "public_channel").split(","))
@@ -467,8 +548,24 @@ class SlackSimulator(LoopbackServer):
         page, meta = self._page(visible, params)
         return {"channels": page, "response_metadata": meta}
 
+    def api_users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot is a member of (Slack leaves ``is_member`` out: it is implied)."""
+        types = set(str(params.get("types") or "public_channel").split(","))
+        mine = [
+            {k: v for k, v in c.describe(self.bot_user_id).items() if k != "is_member"}
+            for c in self.channels.values()
+            if self.bot_user_id in c.members
+            and not (c.is_im or c.is_mpim)
+            and ("private_channel" if c.is_private else "public_channel") in types
+        ]
+        page, meta = self._page(mine, params)
+        return {"channels": page, "response_metadata": meta}
+
     def api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"channel": self._channel(params["channel"]).describe(self.bot_user_id)}
+        channel = self._channel(params["channel"])
+        if channel.is_private and self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found")  # a private channel does not exist for those outside it
+        return {"channel": channel.describe(self.bot_user_id)}
 
     def api_conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
@@ -503,9 +600,10 @@ class SlackSimulator(LoopbackServer):
         return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
     def api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params["channel"])
+        channel = self._destination(params["channel"])
         if not params.get("text") and not params.get("blocks"):
             raise SlackError("no_text")
+        _check_message(params)
         if self.bot_user_id not in channel.members:
             raise SlackError("not_in_channel")
         message = self.post(
@@ -521,6 +619,7 @@ class SlackSimulator(LoopbackServer):
 
     def api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
+        _check_message(params)
         message = next((m for m in channel.messages if m["ts"] == params["ts"]), None)
         if message is None:
             raise SlackError("message_not_found")
@@ -543,7 +642,8 @@ class SlackSimulator(LoopbackServer):
         return {"channel": channel.id, "ts": params["ts"]}
 
     def api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params["channel"])
+        channel = self._destination(params["channel"])
+        _check_message(params)
         if params["user"] not in self.users:
             raise SlackError("user_not_found")
         entry = self._ephemeral(channel.id, params["user"], params)
@@ -551,6 +651,10 @@ class SlackSimulator(LoopbackServer):
 
     def api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params["channel"])
+        if channel.is_private and self.bot_user_id not in channel.members:
+            raise SlackError("channel_not_found")
+        if not any(m["ts"] == str(params["message_ts"]) for m in channel.messages):
+            raise SlackError("message_not_found")
         ts = str(params["message_ts"])
         return {
             "channel": channel.id,
@@ -583,7 +687,7 @@ class SlackSimulator(LoopbackServer):
     def _store_view(self, view: dict[str, Any], user: str, view_id: str | None = None) -> dict[str, Any]:
         if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
             raise SlackError("invalid_arguments")
-        if view.get("type") == "modal" and len(view.get("blocks", [])) > 100:
+        if view_problems(view):
             raise SlackError("invalid_blocks")
         stored = {
             **view,
@@ -596,9 +700,12 @@ class SlackSimulator(LoopbackServer):
         return stored
 
     def _trigger_user(self, params: dict[str, Any]) -> str:
-        user = self.triggers.pop(str(params.get("trigger_id", "")), None)
-        if user is None:
+        issued = self.triggers.pop(str(params.get("trigger_id", "")), None)
+        if issued is None:
             raise SlackError("invalid_trigger_id")
+        user, expires = issued
+        if time.monotonic() > expires:
+            raise SlackError("expired_trigger_id")
         return user
 
     def api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -619,12 +726,17 @@ class SlackSimulator(LoopbackServer):
         user = params["user_id"]
         if user not in self.users:
             raise SlackError("user_not_found")
-        view = params["view"]
-        if len(view.get("blocks", [])) > 100:
-            raise SlackError("invalid_blocks")
-        stored = self._store_view(view, user, self.home_views.get(user, {}).get("id"))
+        stored = self._store_view(params["view"], user, self.home_views.get(user, {}).get("id"))
         self.home_views[user] = stored
         return {"view": stored}
+
+
+def _check_message(params: dict[str, Any]) -> None:
+    """Slack refuses text over 40,000 characters, and blocks beyond Block Kit's limits."""
+    if len(str(params.get("text") or "")) > TEXT_LIMIT:
+        raise SlackError("msg_too_long")
+    if params.get("blocks") is not None and block_problems(params["blocks"], MESSAGE_BLOCKS):
+        raise SlackError("invalid_blocks")
 
 
 def _metadata(raw: Any) -> dict[str, Any] | None:

@@ -38,8 +38,8 @@ def test_the_home_shows_what_concerns_the_person(database_url: str) -> None:
         harness.clock.advance(timedelta(minutes=5))
         texts = home_text(harness, JAMES)
         assert any(
-            t.startswith("• <https://simulated.slack.local/archives/")
-            and "Where is the license app runbook?> (5m ago)" in t
+            t.startswith("• Where is the license app runbook? (<https://simulated.slack.local/archives/")
+            and t.endswith("|open>, 5m ago)")
             for t in texts
         )
         assert "Today's standup (Monday 23 November)" in texts and "Not answered yet." in texts

@@ -224,11 +224,11 @@ def test_pages_of_open_questions_and_bad_input(harness: Harness) -> None:
         harness.clock.advance(timedelta(minutes=1))
     first = open_list(harness)
     assert first.splitlines()[0] == "*25 open questions*, oldest first (page 1 of 2):"
-    assert "Question number 0>" in first and "Question number 19>" in first and "Question number 20>" not in first
+    assert "Question number 0 (<" in first and "Question number 19 (<" in first and "Question number 20 (<" not in first
     assert first.splitlines()[-1] == "More: `/fulfillment questions 2`"
     harness.driver.command(JAMES, "/fulfillment", "questions 2", channel=CHANNEL)
     second = shown(harness, JAMES)
-    assert second.count("\n• ") == 5 and "Question number 24>" in second
+    assert second.count("\n• ") == 5 and "Question number 24 (<" in second
     harness.driver.command(JAMES, "/fulfillment", "questions abc", channel=CHANNEL)
     assert shown(harness, JAMES).startswith("`abc` is not a page: give a whole number from 1 to 10000.")
     harness.driver.command(JAMES, "/fulfillment", "stats 99", channel=CHANNEL)

@@ -209,13 +209,14 @@ def test_one_reminder_then_a_summary_with_blockers(harness: Harness) -> None:
     assert summary["text"] == "\n".join(
         [
             ":clipboard: *Standup summary for Monday 23 November*",
-            f"Answered (1): <@{VITALY}>",
-            f"Away (1): <@{JAMES}>",
-            f"Missed (2): <@{ALICE}>, <@{BOB}>",
+            "Answered (1): vitaly",
+            "Away (1): james",
+            "Missed (2): alice, bob",
             ":no_entry: *Blockers (1)*",
-            f"> The Zuora sandbox\n> is down\n— <@{VITALY}>",
+            "> The Zuora sandbox\n> is down\n— vitaly",
         ]
     )
+    assert "<@" not in summary["text"], "the summary mentions nobody"
     assert summary.get("subtype") == "thread_broadcast", "blockers are also shown in the channel"
     harness.restart()
     at(harness, "2026-11-23T22:00")
@@ -276,3 +277,26 @@ def test_participation_counts_away_days_without_breaking_the_streak() -> None:
     assert result.rate == 1.0
     missed_today_not_counted = participation("U1", days, {days[0]}, set(), [], SETTINGS, today=days[7])
     assert (missed_today_not_counted.missed, missed_today_not_counted.streak) == (4, 0)
+
+
+def test_the_profile_sweep_runs_once_a_day_and_warns_once_about_departed_people(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    departed, deleted = "U0GONE001", "U0GONE002"
+    config = Config.of(
+        SETTINGS,
+        timezone="Europe/Berlin",
+        people=[Person(slack=JAMES, timezone="Europe/Madrid"), Person(slack=departed), Person(slack=deleted)],
+    )
+    with Harness(database_url, config, start=SUNDAY_NOON) as harness:
+        harness.sim.add_user(deleted, "left-last-year", tz="Asia/Tokyo", deleted=True)
+        for _ in range(47):  # every half hour for 23.5 hours
+            harness.advance(timedelta(minutes=30))
+        assert len(harness.sim.calls_to("users.list")) == 1, "one sweep in the first day, whatever the tick"
+        harness.advance(timedelta(hours=1))
+        assert len(harness.sim.calls_to("users.list")) == 2, "and the next one a day later"
+        warnings = [r.getMessage() for r in caplog.records if "Slack lists no such active user" in r.getMessage()]
+        assert sorted(w.split()[0] for w in warnings) == [departed, deleted], "each warned about once"
+        with harness.bot.ctx.db.reading() as session:
+            zones = harness.bot.ctx.directory.timezones(session, [departed, deleted, JAMES])
+        assert [str(z) for z in zones.values()] == ["Europe/Berlin", "Europe/Berlin", "Europe/Madrid"]

@@ -7,22 +7,15 @@ timing is tested with the fake clock elsewhere.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from slackbot.testing.driver import SlackDriver
-from slackbot.testing.harness import ASKER, SIGNING_SECRET, TEAM
+from slackbot.testing.harness import ASKER, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
-from tests.processes import bot_environment, free_port, healthy, wait_for
+from tests.processes import running_bot, wait_for
 
 JAMES, VITALY, ALICE = TEAM[0].id, TEAM[1].id, TEAM[2].id
 SAM = ASKER.id
@@ -53,42 +46,6 @@ ack_timeout = "5m"
 """
 
 
-@contextmanager
-def running_bot(sim: SlackSimulator, database_url: str, tmp_path: Path, config: str = CONFIG) -> Iterator[Bot]:
-    (tmp_path / "fulfillbot.toml").write_text(config)
-    bot = Bot(sim, database_url, tmp_path)
-    try:
-        yield bot
-    finally:
-        bot.stop()
-
-
-class Bot:
-    """One ``fulfillbot run`` process."""
-
-    def __init__(self, sim: SlackSimulator, database_url: str, tmp_path: Path):
-        port = free_port()
-        env = bot_environment(sim, database_url, port, tmp_path)
-        env["FULFILLBOT_CONFIG"] = str(tmp_path / "fulfillbot.toml")
-        env["LOG_LEVEL"] = "WARNING"
-        self.log = tmp_path / f"bot-{port}.log"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "slackbot", "run"], env=env, stderr=log)
-        self.url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: healthy(self.url) or self.process.poll() is not None, "the bot to start")
-        assert self.process.poll() is None, self.log.read_text()
-        self.driver = SlackDriver(sim, self.url, SIGNING_SECRET)
-
-    def kill(self) -> None:
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-
 def scalar(database_url: str, query: str) -> Any:
     engine = sa.create_engine(database_url)
     try:
@@ -111,7 +68,7 @@ def thread_of(sim: SlackSimulator, channel: str, ts: str) -> list[str]:
 def test_a_slack_outage_loses_nothing_and_doubles_nothing(
     sim: SlackSimulator, database_url: str, tmp_path: Path
 ) -> None:
-    with running_bot(sim, database_url, tmp_path) as bot:
+    with running_bot(sim, database_url, tmp_path, CONFIG) as bot:
         driver = bot.driver
         earlier = driver.say(SAM, QUESTIONS, "Where is the CustomersDot runbook?")
         wait_for(lambda: scalar(database_url, "SELECT count(*) FROM questions") == 1, "the first question tracked")
@@ -167,15 +124,17 @@ def test_a_slack_outage_loses_nothing_and_doubles_nothing(
 
 def test_kill_9_during_delivery_loses_nothing(sim: SlackSimulator, database_url: str, tmp_path: Path) -> None:
     questions = [f"Question {n} about a license" for n in range(12)]
-    with running_bot(sim, database_url, tmp_path) as first:
+    with running_bot(sim, database_url, tmp_path, CONFIG) as first:
         sim.slow("chat.postMessage", 0.5)
         asked = [first.driver.say(SAM, QUESTIONS, text) for text in questions]
         wait_for(lambda: scalar(database_url, "SELECT count(*) FROM outbox WHERE state = 'done'") >= 2, "a few sent")
+        # Posts are paced at one a second per channel, so the kill must wait for a call in flight.
+        wait_for(lambda: scalar(database_url, "SELECT count(*) FROM outbox WHERE state = 'sending'") >= 1, "a call")
         first.kill()
     in_flight = scalar(database_url, "SELECT count(*) FROM outbox WHERE state = 'sending'")
     assert in_flight >= 1, "the kill cut deliveries off mid-call"
     sim.clear_faults()
-    with running_bot(sim, database_url, tmp_path):
+    with running_bot(sim, database_url, tmp_path, CONFIG):
         wait_for(lambda: all(thread_of(sim, QUESTIONS, q["ts"]) for q in asked), "every auto-reply", timeout=60)
         time.sleep(2)
     replies = [len(thread_of(sim, QUESTIONS, q["ts"])) for q in asked]
@@ -183,7 +142,10 @@ def test_kill_9_during_delivery_loses_nothing(sim: SlackSimulator, database_url:
 
 
 def test_two_replicas_deliver_every_effect_once(sim: SlackSimulator, database_url: str, tmp_path: Path) -> None:
-    with running_bot(sim, database_url, tmp_path) as first, running_bot(sim, database_url, tmp_path) as second:
+    with (
+        running_bot(sim, database_url, tmp_path, CONFIG) as first,
+        running_bot(sim, database_url, tmp_path, CONFIG) as second,
+    ):
         asked = [(first if n % 2 else second).driver.say(SAM, QUESTIONS, f"License question {n}") for n in range(20)]
         wait_for(lambda: all(thread_of(sim, QUESTIONS, q["ts"]) for q in asked), "every auto-reply", timeout=60)
         time.sleep(3)

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -45,3 +46,44 @@ def test_gunicorn_serves_the_wsgi_app(sim: SlackSimulator, database_url: str, tm
         _, stderr = process.communicate(timeout=30)
     assert sim.token not in stderr
     assert os.path.exists(REPO / "gunicorn.conf.py")
+
+
+def test_workers_boot_within_their_timeout_while_slack_answers_429(
+    sim: SlackSimulator, database_url: str, tmp_path: Path
+) -> None:
+    """A start that could ask Slack kept what it learnt; later starts use it while Slack refuses."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = bot_environment(sim, database_url, port, tmp_path)
+    env["LOG_LEVEL"] = "INFO"
+    warm = subprocess.run([sys.executable, "-m", "slackbot", "migrate"], env=env, capture_output=True, text=True)
+    assert warm.returncode == 0, warm.stderr
+    first = subprocess.Popen([sys.executable, "-m", "slackbot", "run"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: healthy(url) or first.poll() is not None, "a first start that can ask Slack")
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
+    for method in ("auth.test", "users.conversations", "conversations.list", "conversations.info"):
+        sim.rate_limit(method, times=1_000_000, retry_after=30)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(gunicorn), "slackbot.web:app", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "30"],
+        env=env,
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: healthy(url) or process.poll() is not None, "gunicorn to answer /healthz", timeout=60)
+        booted = time.monotonic() - started
+        assert process.poll() is None
+        assert booted < 30, f"booted in {booted:.1f} s"
+        SlackDriver(sim, url, SIGNING_SECRET).command(TEAM[0].id, "/standup", "help")
+        assert sim.ephemerals_for(TEAM[0].id)[-1]["text"].startswith("*/standup*")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert "Slack refused auth.test at start: serving as U0BOT0001, as at the last start" in stderr
+    assert "WORKER TIMEOUT" not in stderr
