@@ -10,7 +10,7 @@ from slackbot.outbox import Priority
 
 
 def register(ctx: BotContext) -> None:
-    paging = ctx.pagerduty is not None
+    paging = service.Paging(ctx.pagerduty is not None, ctx.signals.send)
 
     def run_due(now: datetime) -> None:
         with ctx.db.reading() as session:

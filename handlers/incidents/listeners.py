@@ -22,7 +22,7 @@ class IncidentListeners:
         self.ctx = ctx
         self.settings = ctx.config.section(IncidentsSection)
         self.zone = ZoneInfo(ctx.config.timezone)
-        self.paging = ctx.pagerduty is not None
+        self.paging = service.Paging(ctx.pagerduty is not None, ctx.signals.send)
 
     def declare(
         self, work: Work, summary: str, severity: str, source: str, by: str, outage_id: int | None = None

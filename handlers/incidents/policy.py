@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.incidents.config import IncidentsSection
@@ -14,6 +14,18 @@ class Level:
     users: tuple[str, ...]
     usergroup: str
     ack_timeout: timedelta
+    oncall: str = ""
+
+
+@dataclass
+class OnCallWanted:
+    """A signal sent when a level with ``oncall`` runs: whoever keeps the rotations answers with the
+    person on call at that moment (``user``, None when nobody is) and ``why``."""
+
+    rotation: str
+    at: datetime
+    user: str | None = None
+    why: str = ""
 
 
 def snapshot(section: IncidentsSection) -> dict[str, Any]:
@@ -21,7 +33,12 @@ def snapshot(section: IncidentsSection) -> dict[str, Any]:
     return {
         "repeat": section.repeat,
         "levels": [
-            {"users": list(level.users), "usergroup": level.usergroup, "ack_timeout": level.ack_timeout.total_seconds()}
+            {
+                "users": list(level.users),
+                "usergroup": level.usergroup,
+                "oncall": level.oncall,
+                "ack_timeout": level.ack_timeout.total_seconds(),
+            }
             for level in section.escalation
         ],
     }
@@ -29,7 +46,8 @@ def snapshot(section: IncidentsSection) -> dict[str, Any]:
 
 def levels(policy: dict[str, Any]) -> list[Level]:
     return [
-        Level(tuple(raw["users"]), raw["usergroup"], timedelta(seconds=raw["ack_timeout"])) for raw in policy["levels"]
+        Level(tuple(raw["users"]), raw["usergroup"], timedelta(seconds=raw["ack_timeout"]), raw.get("oncall", ""))
+        for raw in policy["levels"]
     ]
 
 

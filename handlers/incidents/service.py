@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import statistics
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from handlers.incidents import messages
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident, TimelineEntry
-from handlers.incidents.policy import levels, next_step, snapshot
+from handlers.incidents.policy import Level, OnCallWanted, Step, levels, next_step, snapshot
 from slackbot import pagerduty
 from slackbot.durations import format_duration
 from slackbot.mrkdwn import plain, truncate
@@ -55,7 +57,7 @@ def declare(
     source: str,
     by: str,
     *,
-    paging: bool,
+    paging: Paging,
     outage_id: int | None = None,
 ) -> Incident:
     """Open an incident: its message in the status channel, then level 1 of the policy."""
@@ -84,25 +86,58 @@ def declare(
     return incident
 
 
-def step(work: Work, incident: Incident, paging: bool) -> None:
+def step(work: Work, incident: Incident, paging: Paging) -> None:
     """Page the next level (or announce that the policy is exhausted), schedule the one after, and
     show the new state on the incident's message."""
     _page_next(work, incident, paging)
     refresh(work, incident)
 
 
-def _page_next(work: Work, incident: Incident, paging: bool) -> None:
+@dataclass(frozen=True)
+class Paging:
+    """How pages go out: to PagerDuty as well (``pagerduty``), and who a level with ``oncall`` pages
+    (``on_call(work, wanted)`` fills in an ``OnCallWanted``; the oncall capability answers it)."""
+
+    pagerduty: bool = False
+    on_call: Callable[[Work, OnCallWanted], None] = lambda _work, _wanted: None
+
+
+def _page_next(work: Work, incident: Incident, paging: Paging) -> None:
+    """Page the next level. A level whose rotation has nobody on call (the person is away and
+    nobody covered) is passed over to the next one at once, and the timeline says so."""
     chain = levels(incident.policy)
-    planned = next_step(incident.policy, incident.next_level, incident.rounds)
-    if planned.page_level is None:
-        incident.next_step_at = None
-        if chain and not incident.escalation_stopped:
-            incident.escalation_stopped = True
-            note(work, incident, "escalation stopped", text="nobody acknowledged")
-            thread(work, incident, messages.stopped(incident), broadcast=True)
+    while True:
+        planned = next_step(incident.policy, incident.next_level, incident.rounds)
+        if planned.page_level is None:
+            _stop(work, incident, bool(chain))
+            return
+        level = chain[planned.page_level]
+        users, why = level.users, ""
+        if level.oncall:
+            wanted = OnCallWanted(level.oncall, work.now, why=f"nobody answers for the rotation {level.oncall}")
+            paging.on_call(work, wanted)
+            if wanted.user is None:
+                note(work, incident, "passed over", text=f"level {planned.page_level + 1}: {wanted.why}")
+                incident.next_level, incident.rounds = planned.next_level, planned.rounds
+                continue
+            users, why = (wanted.user,), f" ({wanted.why})"
+        _page_level(work, incident, planned, level, users, why, paging)
         return
-    level = chain[planned.page_level]
-    for user in level.users:
+
+
+def _stop(work: Work, incident: Incident, had_levels: bool) -> None:
+    incident.next_step_at = None
+    if had_levels and not incident.escalation_stopped:
+        incident.escalation_stopped = True
+        note(work, incident, "escalation stopped", text="nobody acknowledged")
+        thread(work, incident, messages.stopped(incident), broadcast=True)
+
+
+def _page_level(
+    work: Work, incident: Incident, planned: Step, level: Level, users: tuple[str, ...], why: str, paging: Paging
+) -> None:
+    assert planned.page_level is not None
+    for user in users:
         work.out.add(
             PAGE,
             {"incident": incident.id, "level": planned.page_level},
@@ -113,7 +148,7 @@ def _page_next(work: Work, incident: Incident, paging: bool) -> None:
             wait_for=incident.ref,
             wait_at_most=PAGE_LINK_WAIT,
         )
-    if level.users and paging:
+    if users and paging.pagerduty:
         pagerduty.record(
             work.out,
             "trigger",
@@ -126,8 +161,8 @@ def _page_next(work: Work, incident: Incident, paging: bool) -> None:
     if level.usergroup:
         ping = messages.usergroup_ping(usergroup_mention(level.usergroup), incident)
         thread(work, incident, ping, broadcast=True, group=incident.pages)
-    who = ", ".join(f"<@{u}>" for u in level.users) or f"@{level.usergroup}"
-    note(work, incident, "paged", text=f"level {planned.page_level + 1}: {who}")
+    who = ", ".join(f"<@{u}>" for u in users) or f"@{level.usergroup}"
+    note(work, incident, "paged", text=f"level {planned.page_level + 1}: {who}{why}")
     incident.paged_level = planned.page_level
     incident.next_level, incident.rounds = planned.next_level, planned.rounds
     incident.next_step_at = work.now + planned.wait if planned.wait is not None else None
@@ -168,7 +203,7 @@ def acknowledge(work: Work, incident: Incident, user: str) -> str | None:
     return None
 
 
-def escalate(work: Work, incident: Incident, user: str, paging: bool) -> str | None:
+def escalate(work: Work, incident: Incident, user: str, paging: Paging) -> str | None:
     if incident.state != "open":
         return f"Incident #{incident.id} is {incident.state}: nothing to escalate."
     if incident.escalation_stopped:
@@ -224,7 +259,7 @@ def due(session: Session, now: datetime) -> list[int]:
     )
 
 
-def step_if_due(work: Work, incident_id: int, paging: bool) -> None:
+def step_if_due(work: Work, incident_id: int, paging: Paging) -> None:
     incident = lock(work.session, incident_id)
     if (
         incident is not None

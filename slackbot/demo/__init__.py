@@ -129,7 +129,7 @@ reply = "For licensing, subscription, trial or grace-period requests, please fil
 declare_on_probe_alert = false
 
 [[incidents.escalation]]
-users = ["U0VITALY1"]
+oncall = "primary"
 ack_timeout = "5m"
 
 [[incidents.escalation]]
@@ -139,6 +139,14 @@ ack_timeout = "10m"
 [[incidents.escalation]]
 usergroup = "fulfillment-engineering"
 ack_timeout = "10m"
+
+[[oncall.rotations]]
+name = "primary"
+users = ["U0JAMES01", "U0VITALY1"]
+handoff = "mon 10:00"
+start = "2026-11-16"
+usergroup = "fulfillment-oncall"
+announce = "engineering"
 
 [async_updates]
 day = "wed"
@@ -199,6 +207,7 @@ def run_demo(out: TextIO) -> int:
             ) as harness,
         ):
             print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
+            harness.sim.add_usergroup("fulfillment-oncall", [])
             harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
             tour = Tour(harness, out, endpoint, gitlab)
             for scene in SCENES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -94,6 +95,23 @@ def incident_scene(tour: Tour) -> None:
     tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
 
 
+def oncall_scene(tour: Tour) -> None:
+    james, vitaly, alice = TEAM[0].id, TEAM[1].id, TEAM[2].id
+    tour.scene("On call: the rotation, an override, and a page to whoever holds the pager")
+    tour.narrate("Vitaly took the pager from James at 10:00 Madrid (the DMs above); level 1 of the incident paged him")
+    tour.driver.command(alice, "/oncall", channel="s_fulfillment_engineering")
+    now = tour.harness.clock.now().astimezone(ZoneInfo("Europe/Madrid"))
+    start, end = now.strftime("%Y-%m-%dT%H:%M"), (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    tour.narrate("Vitaly steps out for two hours: James covers")
+    tour.driver.command(
+        vitaly, "/oncall", f"override primary <@{james}> {start} {end}", channel="s_fulfillment_engineering"
+    )
+    tour.driver.command(vitaly, "/oncall", "schedule primary 2", channel="s_fulfillment_engineering")
+    tour.driver.command(alice, "/incident", "declare Renewal emails bounce sev2", channel="s_fulfillment_status")
+    tour.driver.click(james, "Acknowledge")
+    tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
+
+
 def blocker_scene(tour: Tour) -> None:
     tour.scene("A production blocker stops auto-deploy, then is lifted")
     tour.driver.command(
@@ -132,7 +150,7 @@ def pairing_scene(tour: Tour) -> None:
     tour.driver.command(alice, "/pair", "Untangling the Zuora subscription sync", channel="s_fulfillment_engineering")
     tour.driver.click(alice, "I'll pair", channel="s_fulfillment_engineering")
     tour.wait(timedelta(hours=2))
-    request = tour.sim.messages("s_fulfillment_engineering")[-1]
+    request = next(m for m in reversed(tour.sim.messages("s_fulfillment_engineering")) if "a pair" in m["text"])
     seen_by_james = {**request, "blocks": list(request["blocks"])}
     tour.driver.click(vitaly, "I'll pair", channel="s_fulfillment_engineering")
     tour.narrate("James clicks the button his Slack still shows")
@@ -176,6 +194,7 @@ SCENES = [
     question_scene,
     status_alerts_scene,
     incident_scene,
+    oncall_scene,
     blocker_scene,
     intake_scene,
     pairing_scene,

@@ -684,6 +684,20 @@ class SlackSimulator(LoopbackServer):
             raise SlackError("no_such_subteam")
         return {"users": group["users"]}
 
+    def api_usergroups_users_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Replaces the members (a comma-separated ``users``, at least one, every one a known user)."""
+        group = self.usergroups.get(params["usergroup"])
+        if group is None:
+            raise SlackError("no_such_subteam")
+        users = [u for u in str(params["users"]).split(",") if u]
+        if not users:
+            raise SlackError("no_users_provided")
+        if any(u not in self.users or self.users[u].get("deleted") for u in users):
+            raise SlackError("invalid_users")
+        group["users"] = users
+        self._notify("usergroup", group)
+        return {"usergroup": {**group, "users": list(users), "user_count": len(users)}}
+
     def _store_view(self, view: dict[str, Any], user: str, view_id: str | None = None) -> dict[str, Any]:
         if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
             raise SlackError("invalid_arguments")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from handlers.incidents import service as incidents
 from handlers.incidents.config import EscalationLevel, IncidentsSection
+from handlers.incidents.models import Incident
 from handlers.pairing import service as pairing
 from handlers.pairing.config import PairingSection
 from handlers.questions import service as questions
@@ -16,6 +17,7 @@ from handlers.status import service as status
 from handlers.status.config import Probe
 from handlers.status.probes import CheckResult
 from slackbot.outbox import Priority
+from slackbot.work import Work
 from tests.conftest import Units
 
 JAMES, VITALY, ALICE = "U0JAMES01", "U0VITALY1", "U0ALICE01"
@@ -28,9 +30,14 @@ POLICY = IncidentsSection(
 )
 
 
+def declare_checkout(work: Work, pagerduty: bool) -> Incident:
+    paging = incidents.Paging(pagerduty=pagerduty)
+    return incidents.declare(work, POLICY, "C0STATUS1", "Checkout down", "sev1", "command", ALICE, paging=paging)
+
+
 def test_declaring_records_the_message_then_level_1_pages(units: Units) -> None:
     with units.work() as work:
-        incident = incidents.declare(work, POLICY, "C0STATUS1", "Checkout down", "sev1", "command", ALICE, paging=True)
+        incident = declare_checkout(work, pagerduty=True)
     rows = units.outbox()
     assert [(r.kind, r.lane) for r in rows] == [
         ("slack", "slack:C0STATUS1"),
@@ -46,7 +53,7 @@ def test_declaring_records_the_message_then_level_1_pages(units: Units) -> None:
 
 def test_acknowledging_cancels_unsent_pages_and_closes_sent_ones(units: Units) -> None:
     with units.work() as work:
-        incidents.declare(work, POLICY, "C0STATUS1", "Checkout down", "sev1", "command", ALICE, paging=True)
+        declare_checkout(work, pagerduty=True)
     with units.work() as work:
         jamess_page = next(r for r in work.out.in_group("incident:1:pages") if r.lane == f"slack:{JAMES}")
         jamess_page.state = "done"
@@ -70,15 +77,17 @@ def test_acknowledging_cancels_unsent_pages_and_closes_sent_ones(units: Units) -
 
 def test_a_due_step_pages_the_next_level_and_the_last_step_says_escalation_stopped(units: Units) -> None:
     with units.work() as work:
-        incidents.declare(work, POLICY, "C0STATUS1", "Checkout down", "sev1", "command", ALICE, paging=False)
+        incidents.declare(
+            work, POLICY, "C0STATUS1", "Checkout down", "sev1", "command", ALICE, paging=incidents.Paging()
+        )
     units.now += timedelta(minutes=5)
     with units.work() as work:
         assert incidents.due(work.session, units.now) == [1]
-        incidents.step_if_due(work, 1, paging=False)
+        incidents.step_if_due(work, 1, paging=incidents.Paging())
     units.now += timedelta(minutes=10)
     with units.work() as work:
-        incidents.step_if_due(work, 1, paging=False)
-        incidents.step_if_due(work, 1, paging=False)
+        incidents.step_if_due(work, 1, paging=incidents.Paging())
+        incidents.step_if_due(work, 1, paging=incidents.Paging())
     said = [text for _, text in units.said()]
     assert (
         said.count(

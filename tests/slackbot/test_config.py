@@ -98,8 +98,8 @@ def test_rules_across_keys() -> None:
         "scheduler.tick: must be at least 1s",
         'cadence[0].channel: "random" is neither a channel key (questions, announcements, engineering, daily, '
         "status) nor a channel ID",
-        "incidents.escalation[0]: needs exactly one of users or usergroup",
-        "incidents.escalation[1]: needs exactly one of users or usergroup",
+        "incidents.escalation[0]: needs exactly one of users, usergroup or oncall",
+        "incidents.escalation[1]: needs exactly one of users, usergroup or oncall",
         "incidents.repeat: must be 0 or more",
         "standups.summary_after: must be later than standups.remind_after",
         "status.probes[0].failures_before_alert: must be 1 or more",

@@ -1,0 +1,171 @@
+"""``/oncall`` from Slack, and the `Accept`, `Find cover` and `I'll cover` buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.oncall import messages, service
+from handlers.oncall.config import OncallSection, Rotation
+from handlers.oncall.models import OncallCoverRequest
+from handlers.oncall.schedule import Plan
+from slackbot.commands import CommandCall, UsageError, whole_number
+from slackbot.context import BotContext
+from slackbot.interactions import Click
+from slackbot.work import Work
+
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,})")
+SCHEDULE_WEEKS, SCHEDULE_WEEKS_MAX = 4, 26
+
+
+def user_argument(token: str) -> str:
+    """A person named in a command: a mention (``<@U…>``, as Slack sends it) or a bare user ID."""
+    found = _USER.fullmatch(token.strip())
+    if found is None:
+        raise UsageError(f"`{token}` is not a person: mention them, like @james.")
+    return found[1] or found[2]
+
+
+def instant_argument(token: str, zone: ZoneInfo, end: bool) -> datetime:
+    """``2026-12-07`` (the start of that day, or with ``end`` the end of it) or ``2026-12-07T10:00``,
+    in the rotation's timezone."""
+    try:
+        if "T" in token or ":" in token:
+            moment = datetime.fromisoformat(token)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+        day = date.fromisoformat(token) + timedelta(days=1 if end else 0)
+        return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+    except ValueError:
+        raise UsageError(f"`{token}` is not a date or time: use 2026-12-07 or 2026-12-07T10:00.") from None
+
+
+class OncallListeners:
+    def __init__(self, ctx: BotContext, section: OncallSection, people: service.Availability):
+        self.ctx = ctx
+        self.section = section
+        self.plans = section.plans(ctx.config.timezone)
+        self.people = people
+
+    def zone(self, user: str) -> ZoneInfo:
+        with self.ctx.db.reading() as session:
+            return self.people.zone_of(session, user)
+
+    def rotation(self, name: str) -> tuple[Rotation, Plan]:
+        rotation = self.section.rotation(name)
+        if rotation is None:
+            known = ", ".join(f"`{r.name}`" for r in self.section.rotations) or "none are configured"
+            raise UsageError(f"There is no rotation `{name}` (rotations: {known}).")
+        return rotation, self.plans[name]
+
+    def allowed(self, rotation: Rotation, call: CommandCall) -> bool:
+        return service.may_change(rotation, call.user_id, self.ctx.config.slack.admins)
+
+    def show(self, call: CommandCall) -> str:
+        if call.text.strip():
+            raise UsageError(f"I don't know `{call.text.strip()}`.")
+        now = self.ctx.clock.now()
+        with self.ctx.db.reading() as session:
+            rows = [(plan, *service.now_and_next(session, plan, now)) for plan in self.plans.values()]
+        return messages.overview(rows, self.zone(call.user_id))
+
+    def schedule(self, call: CommandCall) -> str:
+        words = call.text.split()
+        if not 1 <= len(words) <= 2:
+            raise UsageError("Usage: `/oncall schedule ROTATION [weeks]`.")
+        _rotation, plan = self.rotation(words[0])
+        weeks = whole_number(words[1] if len(words) == 2 else "", "number of weeks", SCHEDULE_WEEKS, SCHEDULE_WEEKS_MAX)
+        now = self.ctx.clock.now()
+        with self.ctx.db.reading() as session:
+            ahead = service.timeline(session, plan, now, now + timedelta(weeks=weeks))
+        return messages.schedule(plan, ahead, self.zone(call.user_id), weeks)
+
+    def override(self, call: CommandCall) -> str:
+        words = call.text.split()
+        if words[:1] == ["cancel"]:
+            return self.cancel(call, words[1:])
+        if len(words) != 4:
+            raise UsageError(messages.USAGE_OVERRIDE)
+        rotation, plan = self.rotation(words[0])
+        if not self.allowed(rotation, call):
+            return messages.refusal(rotation.name)
+        user = user_argument(words[1])
+        start, end = instant_argument(words[2], plan.zone, end=False), instant_argument(words[3], plan.zone, end=True)
+        if end <= start:
+            raise UsageError(f"The override must end after it starts ({words[2]} → {words[3]}).")
+        with self.ctx.work() as work:
+            row = service.add_override(work, plan, user, start, end, call.user_id, "override")
+            if user != call.user_id:
+                work.slack.post(user, messages.override_added(row, self.people.zone_of(work.session, user)))
+            return messages.override_added(row, self.people.zone_of(work.session, call.user_id))
+
+    def cancel(self, call: CommandCall, words: list[str]) -> str:
+        if len(words) != 1 or not words[0].isdigit():
+            raise UsageError("Usage: `/oncall override cancel ID` (`/oncall overrides` lists the IDs).")
+
+        def allowed(name: str) -> bool:
+            rotation = self.section.rotation(name)
+            return call.is_admin or (rotation is not None and self.allowed(rotation, call))
+
+        with self.ctx.work() as work:
+            return service.cancel_override(work, int(words[0]), call.user_id, allowed)
+
+    def overrides(self, call: CommandCall) -> str:
+        with self.ctx.db.reading() as session:
+            rows = service.upcoming_overrides(session, self.ctx.clock.now())
+        return messages.overrides(rows, self.zone(call.user_id))
+
+    def swap(self, call: CommandCall) -> str:
+        words = call.text.split()
+        if len(words) != 2:
+            raise UsageError("Usage: `/oncall swap ROTATION @user`.")
+        rotation, plan = self.rotation(words[0])
+        if not self.allowed(rotation, call):
+            return messages.refusal(rotation.name)
+        target = user_argument(words[1])
+        with self.ctx.work() as work:
+            return service.propose_swap(work, plan, call.user_id, target, self.people.zone_of(work.session, target))
+
+    def on_accept(self, work: Work, click: Click) -> str | None:
+        swap = service.lock_swap(work.session, click.value)
+        if swap is None:
+            return "That swap no longer exists."
+        plan = self.plans.get(swap.rotation)
+        if plan is None:
+            return "That rotation is no longer configured."
+        return service.accept_swap(work, plan, swap, click.user_id)
+
+    def cover(self, work: Work, click: Click) -> tuple[OncallCoverRequest, Plan] | str:
+        """The cover request a button names, locked, with its rotation; or why there is none."""
+        request = service.lock_cover(work.session, click.value)
+        plan = self.plans.get(request.rotation) if request is not None else None
+        if request is None or plan is None:
+            return "That shift no longer needs cover."
+        return request, plan
+
+    def on_find_cover(self, work: Work, click: Click) -> str | None:
+        found = self.cover(work, click)
+        if isinstance(found, str):
+            return found
+        request, plan = found
+        return service.ask_for_cover(work, request, self.ctx.channel("engineering"), click.user_id, plan.zone)
+
+    def on_take_cover(self, work: Work, click: Click) -> str | None:
+        found = self.cover(work, click)
+        if isinstance(found, str):
+            return found
+        request, plan = found
+        return service.take_cover(work, plan, request, click.user_id)
+
+
+def register(ctx: BotContext, section: OncallSection, people: service.Availability) -> None:
+    listeners = OncallListeners(ctx, section, people)
+    ctx.interactions.on_click(messages.ACCEPT_SWAP, listeners.on_accept)
+    ctx.interactions.on_click(messages.FIND_COVER, listeners.on_find_cover)
+    ctx.interactions.on_click(messages.TAKE_COVER, listeners.on_take_cover)
+    router = ctx.commands.router("/oncall")
+    router.add("", listeners.show, "who is on call now and next, per rotation")
+    router.add("schedule", listeners.schedule, "the coming shifts, overrides included", "ROTATION [weeks]")
+    router.add("override", listeners.override, "cover a stretch; `cancel ID` removes one", "ROTATION @user FROM TO")
+    router.add("overrides", listeners.overrides, "the upcoming overrides")
+    router.add("swap", listeners.swap, "trade your next shift with someone (they accept in a DM)", "ROTATION @user")
