@@ -73,6 +73,10 @@ class Directory:
         found = set(session.scalars(select(SlackProfile.user_id).where(SlackProfile.user_id.in_(unknown))))
         return set(unknown) - found
 
+    def named(self, session: Session, name: str) -> str | None:
+        """The user ID of ``@name`` as a command without escaping sends it, from the profiles read."""
+        return session.scalar(select(SlackProfile.user_id).where(SlackProfile.name == name.lstrip("@")).limit(1))
+
     def names(self, session: Session, user_ids: list[str]) -> dict[str, str]:
         """People's Slack names (escaped), to show them without mentioning them; the ID when unknown."""
         known = {

@@ -23,6 +23,7 @@ def test_the_shortcut_events_and_interactivity_are_declared() -> None:
         assert f"      - {event}\n" in MANIFEST
     assert "interactivity:\n    is_enabled: true" in MANIFEST
     assert "- command: /oncall\n" in MANIFEST and "should_escape: true" in MANIFEST, "/oncall needs <@U…> mentions"
-    scopes = ("chat:write", "commands", "channels:join", "users:read", "usergroups:read", "usergroups:write")
+    scopes = ("chat:write", "commands", "channels:join", "channels:manage", "users:read", "usergroups:read")
+    scopes += ("usergroups:write",)
     for scope in (*scopes, "mpim:write", "im:write"):
         assert f"      - {scope}\n" in MANIFEST

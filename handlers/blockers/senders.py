@@ -51,6 +51,7 @@ def register(ctx: BotContext) -> None:
         announcement = messages.opened_announcement(blocker.opened_by, result["url"], result["iid"], blocker.reason)
         work.slack.post(ctx.channel("status"), announcement)
         work.slack.respond(delivery.args["response_url"], messages.opened_answer(result["url"], result["iid"]))
+        ctx.signals.send(work, service.BlockerOpened(blocker.id, result["url"]))
 
     def open_refused(work: Work, delivery: Delivery, error: str) -> None:
         blocker = work.session.get(Blocker, delivery.args["blocker"], with_for_update=True)

@@ -3,6 +3,8 @@ while GitLab fails), and announced in the status channel once it exists."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,14 @@ from slackbot.work import Work
 
 OPEN = "blockers.open"
 LIFT = "blockers.lift"
+
+
+@dataclass(frozen=True)
+class BlockerOpened:
+    """GitLab has the ``production::blocker`` issue (a signal: whoever asked for it may link it)."""
+
+    blocker_id: int
+    url: str
 
 
 def lane(project: str) -> str:

@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.blockers import service as blockers
 from handlers.incidents import messages, service
 from handlers.incidents.config import IncidentsSection
-from handlers.status.service import ProbeAlerted
+from handlers.incidents.models import Incident
+from handlers.status.service import PipelineFailed, ProbeAlerted
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
 from slackbot.interactions import Click, Shortcut
 from slackbot.mrkdwn import escape, normalise, truncate
 from slackbot.work import Work
+
+DEPLOY_TEXT = 300  # what the incident says of the failed deploy, so its button's value stays small
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,})")
 
 
 class IncidentListeners:
@@ -23,9 +31,17 @@ class IncidentListeners:
         self.settings = ctx.config.section(IncidentsSection)
         self.zone = ZoneInfo(ctx.config.timezone)
         self.paging = service.Paging(ctx.pagerduty is not None, ctx.signals.send)
+        self.file_issue = ctx.gitlab is not None
 
     def declare(
-        self, work: Work, summary: str, severity: str, source: str, by: str, outage_id: int | None = None
+        self,
+        work: Work,
+        summary: str,
+        severity: str,
+        source: str,
+        by: str,
+        outage_id: int | None = None,
+        deploy: service.FailedDeploy | None = None,
     ) -> int:
         incident = service.declare(
             work,
@@ -37,6 +53,7 @@ class IncidentListeners:
             by,
             paging=self.paging,
             outage_id=outage_id,
+            deploy=deploy,
         )
         self.ctx.signals.send(work, HomeChanged(everyone=True))
         return incident.id
@@ -51,9 +68,11 @@ class IncidentListeners:
             answer = service.acknowledge(work, incident, click.user_id)
         elif click.action_id == messages.ESCALATE:
             answer = service.escalate(work, incident, click.user_id, self.paging)
+        elif click.action_id == messages.STOP_DEPLOYS:
+            answer = self.stop_deploys(work, incident, click.user_id, click.response_url)
         else:
-            answer = service.resolve(work, incident, click.user_id, self.zone)
-        if answer is None and click.action_id != messages.ESCALATE:
+            answer = service.resolve(work, incident, click.user_id, self.zone, file_issue=self.file_issue)
+        if answer is None and click.action_id in (messages.ACK, messages.RESOLVE):
             self.ctx.signals.send(work, HomeChanged(everyone=True))
         return answer
 
@@ -64,6 +83,67 @@ class IncidentListeners:
         if link:
             summary += f" (<{link}|from this message>)"
         number = self.declare(work, summary, service.DEFAULT_SEVERITY, "shortcut", shortcut.user_id)
+        return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
+
+    def stop_deploys(self, work: Work, incident: Incident, user: str, response_url: str) -> str | None:
+        """`Stop auto-deploy`: the production::blocker issue, asked for through /blocker's own flow
+        and linked both ways (its text names the incident; the incident shows the issue)."""
+        if self.ctx.gitlab is None:
+            return "GitLab is not configured (`GITLAB_TOKEN`), so I cannot open a production::blocker issue."
+        if incident.blocker_id is not None:
+            return f"Auto-deploy is already being stopped for incident #{incident.id}."
+        link = self.ctx.link(work.session, incident.ref)
+        reason = f"Incident #{incident.id}: {incident.summary}" + (f" ({link})" if link else "")
+        blocker = blockers.request_open(work, self.ctx.config.gitlab.app_project, reason, user, response_url)
+        incident.blocker_id = blocker.id
+        service.note(work, incident, "auto-deploy stop", user, "production::blocker asked for")
+        service.refresh(work, incident)
+        return None
+
+    def on_blocker_opened(self, work: Work, opened: blockers.BlockerOpened) -> None:
+        incident = service.for_blocker(work.session, opened.blocker_id)
+        if incident is not None:
+            service.note(work, incident, "auto-deploy stopped", text=opened.url)
+            service.say(work, incident, f":no_entry: Auto-deploy is stopped: <{opened.url}|production::blocker issue>.")
+            service.refresh(work, incident)
+
+    def on_pipeline_failed(self, work: Work, failed: PipelineFailed) -> None:
+        """A failed deploy (a failed job matches ``deploy_jobs``) gets `Declare incident` on its post,
+        or, with ``declare_on_deploy_failure``, an incident at once (once per pipeline)."""
+        deploying = [j for j in failed.failed_jobs if any(fnmatch.fnmatchcase(j, p) for p in self.settings.deploy_jobs)]
+        if not deploying:
+            return
+        event = failed.event
+        deploy = service.FailedDeploy(
+            f"{event.project}#{event.pipeline_id}",
+            event.url,
+            truncate(
+                f"pipeline #{event.pipeline_id} of {escape(event.project)} on `{escape(event.ref)}`: "
+                f"{escape(', '.join(deploying))}",
+                DEPLOY_TEXT,
+            ),
+        )
+        text = failed.post.args["params"]["text"]
+        if self.settings.declare_on_deploy_failure:
+            if service.for_deploy(work.session, deploy.key) is None:
+                summary = truncate(f"Deploy failed: {deploy.text}", messages.SUMMARY_LENGTH)
+                number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", "fulfillbot", deploy=deploy)
+                work.slack.rewrite(failed.post, f"{text}\n:rotating_light: Incident #{number} declared.")
+            return
+        value = json.dumps({"key": deploy.key, "url": deploy.url, "text": deploy.text})[: messages.BUTTON_VALUE]
+        work.slack.rewrite(failed.post, text, messages.with_deploy_button(text, value))
+
+    def on_declare_deploy(self, work: Work, click: Click) -> str | None:
+        try:
+            raw = json.loads(click.value)
+            deploy = service.FailedDeploy(str(raw["key"]), str(raw["url"]), str(raw["text"]))
+        except (ValueError, KeyError, TypeError):
+            return "That button is from an old message."
+        existing = service.for_deploy(work.session, deploy.key)
+        if existing is not None:
+            return f"Incident #{existing} is already declared for this pipeline."
+        summary = truncate(f"Deploy failed: {deploy.text}", messages.SUMMARY_LENGTH)
+        number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", click.user_id, deploy=deploy)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
     def on_probe_alert(self, work: Work, alerted: ProbeAlerted) -> None:
@@ -85,24 +165,80 @@ class IncidentListeners:
             number = self.declare(work, summary, severity, "command", call.user_id)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
+    def target(self, work: Work, text: str, example: str, resolved: bool = False) -> tuple[Incident, str]:
+        """``[ID] REST``: the incident named, else the only open (or ``resolved``) one; and the rest."""
+        first, _, rest = text.strip().partition(" ")
+        if first.lstrip("#").isdigit():
+            incident = service.lock(work.session, int(first.lstrip("#")))
+            if incident is None:
+                raise UsageError(f"There is no incident #{first.lstrip('#')}.")
+            return incident, rest.strip()
+        states = ("resolved",) if resolved else ("open", "acknowledged")
+        candidates = service.incidents_in(work.session, states)
+        if len(candidates) != 1:
+            many = "Several incidents are" if candidates else "No incident is"
+            raise UsageError(f"{many} {'resolved' if resolved else 'open'}: say which, `{example}`.")
+        locked = service.lock(work.session, candidates[0].id)
+        assert locked is not None
+        return locked, text.strip()
+
     def note_command(self, call: CommandCall) -> str:
-        first, _, rest = call.text.partition(" ")
         with self.ctx.work() as work:
-            if first.lstrip("#").isdigit() and rest.strip():
-                incident = service.lock(work.session, int(first.lstrip("#")))
-                text = rest.strip()
-            else:
-                open_ones = service.open_incidents(work.session)
-                incident = open_ones[0] if len(open_ones) == 1 else None
-                text = call.text.strip()
-                if incident is None and open_ones:
-                    raise UsageError("Several incidents are open: say which, `/incident note 12 what happened`.")
-            if incident is None or not text:
+            incident, text = self.target(work, call.text, "/incident note 12 rolled back the deploy")
+            if not text:
                 raise UsageError("Give an open incident and a note: `/incident note 12 rolled back the deploy`.")
             service.note_command(work, incident, call.user_id, truncate(normalise(text), messages.NOTE_LENGTH))
             return f"Noted on incident #{incident.id}."
 
-    def list_command(self, _call: CommandCall) -> str:
+    def update_command(self, call: CommandCall) -> str:
+        with self.ctx.work() as work:
+            incident, text = self.target(work, call.text, "/incident update 12 the fix is deploying")
+            if not text:
+                raise UsageError("Say what the status is: `/incident update 12 the fix is deploying`.")
+            text = truncate(normalise(text), messages.NOTE_LENGTH)
+            return (
+                service.post_update(work, incident, call.user_id, text) or f"Update posted on incident #{incident.id}."
+            )
+
+    def lead_command(self, call: CommandCall) -> str:
+        with self.ctx.work() as work:
+            incident, rest = self.target(work, call.text, "/incident lead 12 @vitaly")
+            found = MENTION.fullmatch(rest)
+            lead = (found[1] or found[2]) if found else self.ctx.directory.named(work.session, rest)
+            if lead is None or (found is None and not rest.startswith("@")):
+                raise UsageError(f"`{rest}` is not someone I know: name the new lead, `/incident lead 12 @vitaly`.")
+            answer = service.hand_lead(work, incident, call.user_id, lead)
+            return answer or f"<@{lead}> now leads incident #{incident.id}."
+
+    def severity_command(self, call: CommandCall) -> str:
+        with self.ctx.work() as work:
+            incident, rest = self.target(work, call.text, "/incident severity 12 sev1")
+            severity = rest.lower()
+            if severity not in messages.SEVERITIES:
+                raise UsageError("Give sev1, sev2 or sev3: `/incident severity 12 sev1`.")
+            answer = service.change_severity(work, incident, call.user_id, severity, self.paging)
+            if answer is None:
+                self.ctx.signals.send(work, HomeChanged(everyone=True))
+            return answer or f"Incident #{incident.id} is now {severity}."
+
+    def issue_command(self, call: CommandCall) -> str:
+        if not self.file_issue:
+            raise UsageError("GitLab is not configured (`GITLAB_TOKEN`), so there is no incident issue to file.")
+        with self.ctx.work() as work:
+            incident, _rest = self.target(work, call.text, "/incident issue 12", resolved=True)
+            if incident.state != "resolved":
+                return f"Incident #{incident.id} is {incident.state}: its issue is filed when it is resolved."
+            if incident.issue_state == "filing":
+                return f"The issue for incident #{incident.id} is being filed."
+            service.request_issue(work, incident)
+            return f"Filing the GitLab incident issue for #{incident.id}; the link follows in its thread or channel."
+
+    def list_command(self, call: CommandCall) -> str:
+        if call.text.strip() == "--resolved":
+            with self.ctx.db.reading() as session:
+                return messages.resolved_listing(service.recently_resolved(session, messages.LISTED))
+        if call.text.strip():
+            raise UsageError(f"I don't know `{call.text.strip()}`: `/incident list` or `/incident list --resolved`.")
         with self.ctx.db.reading() as session:
             open_ones = service.open_incidents(session)
             links = {i.id: self.ctx.link(session, i.ref) for i in open_ones}
@@ -120,8 +256,11 @@ class IncidentListeners:
 
 def register(ctx: BotContext) -> IncidentListeners:
     listeners = IncidentListeners(ctx)
-    for action in (messages.ACK, messages.ESCALATE, messages.RESOLVE):
+    for action in (messages.ACK, messages.ESCALATE, messages.RESOLVE, messages.STOP_DEPLOYS):
         ctx.interactions.on_click(action, listeners.on_button)
+    ctx.interactions.on_click(messages.DECLARE_DEPLOY, listeners.on_declare_deploy)
+    ctx.signals.connect(PipelineFailed, listeners.on_pipeline_failed)
+    ctx.signals.connect(blockers.BlockerOpened, listeners.on_blocker_opened)
     ctx.interactions.on_shortcut(messages.SHORTCUT, listeners.on_shortcut)
     if listeners.settings.declare_on_probe_alert:
         ctx.signals.connect(ProbeAlerted, listeners.on_probe_alert)
@@ -133,6 +272,14 @@ def register(ctx: BotContext) -> IncidentListeners:
         "SUMMARY [sev1|sev2|sev3]",
     )
     router.add("note", listeners.note_command, "add a note to an incident's timeline", "[ID] TEXT")
-    router.add("list", listeners.list_command, "open incidents")
+    router.add("update", listeners.update_command, "post a status update (here and in the status channel)", "[ID] TEXT")
+    router.add("lead", listeners.lead_command, "hand the lead over", "[ID] @user")
+    router.add("severity", listeners.severity_command, "change the severity", "[ID] sev1|sev2|sev3")
+    router.add(
+        "issue", listeners.issue_command, "file (or file again) the GitLab incident issue of a resolved one", "[ID]"
+    )
+    router.add(
+        "list", listeners.list_command, "open incidents; `--resolved`: resolved ones and their issues", "[--resolved]"
+    )
     router.add("stats", listeners.stats_command, "count, MTTA and MTTR", "[weeks]")
     return listeners

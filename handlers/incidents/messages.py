@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from handlers.incidents.models import Incident, TimelineEntry
 from slackbot.durations import format_duration
 from slackbot.home import Blocks, section
-from slackbot.mrkdwn import capped, fit
+from slackbot.mrkdwn import capped, fit, truncate
 
 ACK, ESCALATE, RESOLVE = "incident_ack", "incident_escalate", "incident_resolve"
+STOP_DEPLOYS = "incident_stop_deploys"
+DECLARE_DEPLOY = "incident_declare_deploy"
 SHORTCUT = "declare_incident"
 SEVERITIES = {"sev1": "critical", "sev2": "error", "sev3": "warning"}
 ICONS = {"open": ":rotating_light:", "acknowledged": ":eyes:", "resolved": ":white_check_mark:"}
@@ -19,6 +21,7 @@ SUMMARY_LENGTH = 500  # mrkdwn, so that the incident's message fits in a section
 NOTE_LENGTH = 1000
 LISTED = 30
 TIMELINE_TEXT = 39_000  # within Slack's 40,000 characters of text
+BUTTON_VALUE = 2000  # Slack's limit on a button's value
 
 
 def buttons(incident: Incident) -> dict[str, Any]:
@@ -33,15 +36,14 @@ def buttons(incident: Incident) -> dict[str, Any]:
             element["style"] = style
         return element
 
-    return {
-        "type": "actions",
-        "block_id": f"incident_{incident.id}",
-        "elements": [
-            button("Acknowledge", ACK, "primary"),
-            button("Escalate", ESCALATE),
-            button("Resolve", RESOLVE, "danger"),
-        ],
-    }
+    elements = [
+        button("Acknowledge", ACK, "primary"),
+        button("Escalate", ESCALATE),
+        button("Resolve", RESOLVE, "danger"),
+    ]
+    if incident.blocker_id is None:
+        elements.append(button("Stop auto-deploy", STOP_DEPLOYS))
+    return {"type": "actions", "block_id": f"incident_{incident.id}", "elements": elements}
 
 
 def title(incident: Incident) -> str:
@@ -60,8 +62,25 @@ def state_line(incident: Incident, level_count: int) -> str:
     return f"Open: paged level {incident.paged_level + 1} of {level_count}"
 
 
-def channel_message(incident: Incident, level_count: int) -> tuple[str, list[dict[str, Any]]]:
-    text = f"{ICONS[incident.state]} *{title(incident)}*\n{state_line(incident, level_count)}"
+def links(incident: Incident, blocker_url: str = "") -> str:
+    """Where else the incident lives: its channel, the failed pipeline, the blocker and the issue."""
+    found = [
+        f"Channel: <#{incident.room_channel_id}>"
+        if incident.room_channel_id and incident.room_state == "ready"
+        else "",
+        f"Lead: <@{incident.lead}>" if incident.lead else "",
+        f"<{incident.pipeline_url}|Failed pipeline>" if incident.pipeline_url else "",
+        f"<{blocker_url}|Auto-deploy stopped (production::blocker)>" if blocker_url else "",
+        f"<{incident.issue_url}|Incident issue>" if incident.issue_url else "",
+    ]
+    return " · ".join(f for f in found if f)
+
+
+def channel_message(incident: Incident, level_count: int, blocker_url: str = "") -> tuple[str, list[dict[str, Any]]]:
+    extra = links(incident, blocker_url)
+    text = f"{ICONS[incident.state]} *{title(incident)}*\n{state_line(incident, level_count)}" + (
+        f"\n{extra}" if extra else ""
+    )
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if incident.state != "resolved":
         blocks.append(buttons(incident))
@@ -109,6 +128,17 @@ def _span(start: datetime, end: datetime | None) -> str:
     return "n/a" if end is None else format_duration(end - start)
 
 
+def resolved_listing(incidents: list[Incident]) -> str:
+    if not incidents:
+        return "No resolved incidents yet."
+    lines = [
+        f"• #{i.id} {i.severity}: {i.summary} (resolved {i.resolved_at:%Y-%m-%d}): "
+        + (f"<{i.issue_url}|incident issue>" if i.issue_url else f"no issue yet ({i.issue_state or 'not filed'})")
+        for i in incidents
+    ]
+    return "\n".join(["*Resolved incidents*", *capped(lines, LISTED, "_and {n} more_")])
+
+
 def listing(incidents: list[Incident], now: datetime, link: dict[int, str]) -> str:
     if not incidents:
         return "No open incidents."
@@ -135,6 +165,67 @@ def stats(weeks: int, count: int, mtta: timedelta | None, mttr: timedelta | None
 def home_section(incidents: list[Incident], now: datetime) -> Blocks:
     lines = [
         f"• #{i.id} {i.severity} *{i.state}*: {i.summary} ({format_duration(now - i.declared_at)} ago)"
+        + (f", lead <@{i.lead}>" if i.lead else "")
         for i in incidents
     ]
     return section("Open incidents", lines, "No open incidents.")
+
+
+def room_intro(incident: Incident, status_link: str) -> tuple[str, list[dict[str, Any]]]:
+    back = f"\n<{status_link}|The incident in the status channel>" if status_link else ""
+    text = (
+        f"{ICONS[incident.state]} *{title(incident)}*\nDeclared by <@{incident.declared_by}>."
+        f" Updates: `/incident update {incident.id} TEXT`; notes: `/incident note {incident.id} TEXT`.{back}"
+    )
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, buttons(incident)]
+
+
+def lead_dm(incident: Incident, by: str) -> str:
+    return (
+        f":crown: <@{by}> made you the lead of *{title(incident)}*. Post status updates with"
+        f" `/incident update {incident.id} TEXT`."
+    )
+
+
+def status_update(incident: Incident, user: str, text: str) -> str:
+    return f":loudspeaker: *Status update* on incident #{incident.id} from <@{user}>: {text}"
+
+
+def update_reminder(incident: Incident, gap: timedelta) -> str:
+    return (
+        f":hourglass: No status update on *{title(incident)}* for {format_duration(gap)}."
+        f" Post one with `/incident update {incident.id} TEXT`."
+    )
+
+
+def issue_failing(incident: Incident, error: str, for_good: bool) -> str:
+    if for_good:
+        return (
+            f":warning: GitLab refused the incident issue for #{incident.id}: {truncate(error, 300)}."
+            f" `/incident issue {incident.id}` tries again."
+        )
+    return (
+        f":hourglass: Filing the incident issue for #{incident.id} failed ({truncate(error, 300)})."
+        " I keep trying until GitLab answers."
+    )
+
+
+def with_deploy_button(text: str, value: str) -> list[dict[str, Any]]:
+    """A failed-deploy post with `Declare incident`."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, _deploy_button(value)]
+
+
+def _deploy_button(value: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": "deploy_declare",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": DECLARE_DEPLOY,
+                "value": value,
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Declare incident"},
+            }
+        ],
+    }

@@ -33,11 +33,32 @@ class Incident(Base):
     acked_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(32))
     resolved_at: Mapped[datetime | None]
+    lead: Mapped[str | None] = mapped_column(String(32))
+    room_state: Mapped[str] = mapped_column(String(16), default="none")  # none, pending, ready, refused, archived
+    room_channel_id: Mapped[str | None] = mapped_column(String(32))
+    last_update_at: Mapped[datetime | None]
+    update_reminded_at: Mapped[datetime | None]
+    issue_state: Mapped[str] = mapped_column(String(16), default="")  # "", filing, filed, failed
+    issue_url: Mapped[str | None] = mapped_column(String(2048))
+    pipeline_key: Mapped[str | None] = mapped_column(String(255), unique=True)  # project#id of a failed deploy
+    pipeline_url: Mapped[str | None] = mapped_column(String(2048))
+    blocker_id: Mapped[int | None]  # the production::blocker asked for with `Stop auto-deploy`
 
     @property
     def ref(self) -> str:
         """The incident's message in the status channel."""
         return f"incident:{self.id}"
+
+    @property
+    def room_lane(self) -> str:
+        """The lane of its channel's creation, invitations, posts and archiving: in that order."""
+        return f"incident:{self.id}:room"
+
+    @property
+    def has_room(self) -> bool:
+        """Its channel is wanted and not refused: what it says goes there (or, if Slack refuses it
+        after all, to the status channel's thread)."""
+        return self.room_state in ("pending", "ready")
 
     @property
     def pages(self) -> str:

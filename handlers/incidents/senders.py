@@ -1,30 +1,167 @@
-"""Delivering a DM page: rendered when it is sent, with the link to the incident's message once
-that is posted, and never for an incident that is no longer open."""
+"""Delivering what incidents decide: DM pages (rendered when sent, never for an incident no longer
+open), the incident's channel (created, joined by the people paged, archived), what is said in it
+(or, if Slack refused the channel, in the status message's thread), and the GitLab incident issue."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from handlers.incidents import messages, service
+from slack_sdk.errors import SlackApiError
+
+from handlers.incidents import messages, report, service
+from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
 from handlers.incidents.policy import levels
 from slackbot.context import BotContext
+from slackbot.gitlab_client import gitlab_failure
 from slackbot.outbox import Delivery, DeliveryError, Sender
 from slackbot.ratelimit import POST_MESSAGE, Call
-from slackbot.slack_effects import post_once
+from slackbot.slack_effects import post_once, posted, slack_failure
+from slackbot.work import Work
+
+log = logging.getLogger(__name__)
+
+INVITE_REFUSALS = {"already_in_channel", "user_not_found", "cant_invite_self", "user_is_restricted"}
 
 
 def register(ctx: BotContext) -> None:
+    settings = ctx.config.section(IncidentsSection)
+    client = ctx.outbox_client
+
+    def incident_of(delivery: Delivery) -> Incident:
+        with ctx.db.reading() as session:
+            incident = session.get(Incident, delivery.args["incident"])
+            if incident is None:
+                raise DeliveryError("the incident is gone", retryable=False)
+            session.expunge(incident)
+            return incident
+
     def user_of(delivery: Delivery) -> str:
         return delivery.lane.removeprefix("slack:")
 
-    def send(delivery: Delivery) -> dict[str, Any]:
+    def send_page(delivery: Delivery) -> dict[str, Any]:
         with ctx.db.reading() as session:
             incident = session.get(Incident, delivery.args["incident"])
             if incident is None or incident.state != "open":
                 raise DeliveryError("the incident is no longer open: page not sent", retryable=False)
             link = ctx.link(session, incident.ref)
             text, blocks = messages.page(incident, delivery.args["level"], len(levels(incident.policy)), link)
-        return post_once(ctx.outbox_client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
+        return post_once(client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
 
-    ctx.outbox.register(service.PAGE, Sender(send=send, calls=lambda d: [Call(POST_MESSAGE, user_of(d), urgent=True)]))
+    def call(method: str, **params: Any) -> dict[str, Any]:
+        try:
+            return dict(client.api_call(method, json=params).data)  # type: ignore[arg-type]
+        except Exception as exc:
+            raise slack_failure(exc, Call(method, str(params.get("channel", "")), True)) from None
+
+    def invite(channel: str, users: list[str]) -> None:
+        """People who cannot be invited (already there, deactivated) do not hold the others up."""
+        try:
+            client.conversations_invite(channel=channel, users=",".join(users))
+        except SlackApiError as exc:
+            if exc.response.get("error") not in INVITE_REFUSALS:
+                raise slack_failure(exc, Call("conversations.invite", channel, True)) from None
+            log.info("not invited to %s: %s (%s)", channel, ",".join(users), exc.response.get("error"))
+
+    def send_room(delivery: Delivery) -> dict[str, Any]:
+        args, incident = delivery.args, incident_of(delivery)
+        if args["op"] == "create":
+            channel = call("conversations.create", name=args["name"])["channel"]["id"]
+            if args["invite"]:
+                invite(channel, args["invite"])
+            with ctx.db.reading() as session:
+                text, blocks = messages.room_intro(incident, ctx.link(session, incident.ref))
+            post_once(client, delivery, {"channel": channel, "text": text, "blocks": blocks})
+            return {"room": channel}
+        if incident.room_channel_id is None:
+            return {}  # the channel was refused: nothing to invite to or archive
+        if args["op"] == "invite":
+            invite(incident.room_channel_id, args["users"])
+        else:
+            call("conversations.archive", channel=incident.room_channel_id)
+        return {}
+
+    def room_done(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+        if "room" in result:
+            service.room_opened(work, delivery.args["incident"], result["room"])
+
+    def room_failed(work: Work, delivery: Delivery, error: str) -> None:
+        if delivery.args["op"] == "create":
+            log.warning(
+                "Slack refused the channel of incident %s (%s): it goes on in the status thread",
+                delivery.args["incident"],
+                error,
+            )
+            service.room_refused(work, delivery.args["incident"])
+
+    def send_say(delivery: Delivery) -> dict[str, Any]:
+        incident = incident_of(delivery)
+        if incident.room_state == "pending":
+            raise DeliveryError("the incident's channel is not made yet", retryable=True)
+        text = delivery.args["text"]
+        if incident.room_channel_id is not None:
+            return post_once(client, delivery, {"channel": incident.room_channel_id, "text": text})
+        if delivery.args["mirrored"]:
+            return {}  # already in the status thread
+        with ctx.db.reading() as session:
+            message = posted(session, incident.ref)
+        if message is None:
+            raise DeliveryError("the incident's status message is not posted yet", retryable=True)
+        return post_once(client, delivery, {"channel": message.channel, "thread_ts": message.ts, "text": text})
+
+    def say_calls(delivery: Delivery) -> list[Call]:
+        with ctx.db.reading() as session:
+            incident = session.get(Incident, delivery.args["incident"])
+            channel = (incident.room_channel_id or incident.channel_id) if incident else ""
+        return [Call(POST_MESSAGE, channel, True)]
+
+    def send_issue(delivery: Delivery) -> dict[str, Any]:
+        if ctx.gitlab is None:
+            raise DeliveryError("GitLab is not configured", retryable=False)
+        with ctx.db.reading() as session:
+            incident = session.get(Incident, delivery.args["incident"])
+            if incident is None:
+                raise DeliveryError("the incident is gone", retryable=False)
+            entries = service.timeline(session, incident)
+            people = {incident.lead, incident.declared_by, *(e.actor for e in entries)}
+            names = ctx.directory.names(session, sorted(p for p in people if p and service.USER_ID.fullmatch(p)))
+            room = f"{ctx.team_url.rstrip('/')}/archives/{incident.room_channel_id}" if incident.room_channel_id else ""
+            links = report.Links(status=ctx.link(session, incident.ref), room=room)
+            fields = {
+                "title": report.title(incident),
+                "description": report.description(incident, entries, names, links),
+                "labels": ",".join(report.labels(incident, settings.labels)),
+                "issue_type": "incident",
+            }
+            marker, incident_id = report.marker(incident), incident.id
+        try:
+            project = ctx.gitlab.projects.get(settings.issue_project(ctx.config), lazy=True)
+            wanted = {"search": marker, "in": "description"}  # "in" is a Python keyword: passed as a dict
+            line = report.marker_line(incident_id)
+            found = [
+                i for i in project.issues.list(query_parameters=wanted, get_all=False) if line in (i.description or "")
+            ]
+            issue = found[0] if found else project.issues.create(fields)
+        except Exception as exc:
+            raise gitlab_failure(exc) from None
+        return {"url": str(issue.web_url)}
+
+    def issue_retrying(work: Work, delivery: Delivery, error: str) -> None:
+        if delivery.attempts == 0:
+            service.issue_failing(work, delivery.args["incident"], error, for_good=False)
+
+    ctx.outbox.register(
+        service.PAGE, Sender(send=send_page, calls=lambda d: [Call(POST_MESSAGE, user_of(d), urgent=True)])
+    )
+    ctx.outbox.register(service.ROOM, Sender(send=send_room, done=room_done, failed=room_failed))
+    ctx.outbox.register(service.SAY, Sender(send=send_say, calls=say_calls))
+    ctx.outbox.register(
+        service.ISSUE,
+        Sender(
+            send=send_issue,
+            done=lambda work, d, result: service.issue_filed(work, d.args["incident"], result["url"]),
+            failed=lambda work, d, error: service.issue_failing(work, d.args["incident"], error, for_good=True),
+            retrying=issue_retrying,
+        ),
+    )

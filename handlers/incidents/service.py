@@ -9,6 +9,7 @@ pages are edited to say no action is needed, and PagerDuty gets ``acknowledge``/
 
 from __future__ import annotations
 
+import re
 import statistics
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.blockers.models import Blocker
 from handlers.incidents import messages
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident, TimelineEntry
@@ -32,6 +34,11 @@ from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
 
 PAGE = "incidents.page"
+ROOM = "incidents.room"  # create, invite to and archive an incident's channel
+SAY = "incidents.say"  # a post in the incident's channel, or its thread if Slack refused the channel
+ISSUE = "incidents.issue"  # the GitLab incident issue, filed on resolve
+ROOM_NAME_LIMIT = 80
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 PAGE_LINK_WAIT = timedelta(seconds=2)  # a DM page waits this long at most for the link to its incident
 DEFAULT_SEVERITY = "sev2"
 
@@ -48,6 +55,15 @@ def note(work: Work, incident: Incident, kind: str, actor: str = "", text: str =
     work.session.add(TimelineEntry(incident_id=incident.id, at=work.now, kind=kind, actor=actor, text=text))
 
 
+@dataclass(frozen=True)
+class FailedDeploy:
+    """The pipeline an incident was declared for: named once (``key``), linked, and first in its timeline."""
+
+    key: str  # project#pipeline_id
+    url: str
+    text: str
+
+
 def declare(
     work: Work,
     settings: IncidentsSection,
@@ -59,8 +75,9 @@ def declare(
     *,
     paging: Paging,
     outage_id: int | None = None,
+    deploy: FailedDeploy | None = None,
 ) -> Incident:
-    """Open an incident: its message in the status channel, then level 1 of the policy."""
+    """Open an incident: its message in the status channel, its own channel if wanted, then level 1."""
     incident = Incident(
         summary=summary,
         severity=severity,
@@ -75,15 +92,39 @@ def declare(
         rounds=0,
         next_step_at=work.now,
         escalation_stopped=False,
+        room_state="pending" if settings.channel else "none",
+        issue_state="",
+        pipeline_key=deploy.key if deploy else None,
+        pipeline_url=deploy.url if deploy else None,
     )
     work.session.add(incident)
     work.session.flush()
+    if deploy is not None:
+        note(work, incident, "deploy failed", text=deploy.text)
     note(work, incident, "declared", by, f"{severity}, from {source}: {summary}")
     message = work.slack.post(channel_id, "", ref=incident.ref, priority=Priority.URGENT)
+    if incident.has_room:
+        people = [by] if USER_ID.fullmatch(by) else []
+        args = {"op": "create", "incident": incident.id, "name": room_name(incident), "invite": people}
+        work.out.add(
+            ROOM,
+            args,
+            lane=incident.room_lane,
+            priority=Priority.URGENT,
+            wait_for=incident.ref,
+            wait_at_most=PAGE_LINK_WAIT,
+        )
     _page_next(work, incident, paging)
     assert message is not None
     work.slack.rewrite(message, *messages.channel_message(incident, len(levels(incident.policy))))
     return incident
+
+
+def room_name(incident: Incident) -> str:
+    """``inc-<id>-<slug of the summary>``, within Slack's rules: lowercase letters, digits and
+    hyphens, at most 80 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", plain(incident.summary).lower()).strip("-")
+    return f"inc-{incident.id}-{slug}"[:ROOM_NAME_LIMIT].rstrip("-")
 
 
 def step(work: Work, incident: Incident, paging: Paging) -> None:
@@ -130,7 +171,7 @@ def _stop(work: Work, incident: Incident, had_levels: bool) -> None:
     if had_levels and not incident.escalation_stopped:
         incident.escalation_stopped = True
         note(work, incident, "escalation stopped", text="nobody acknowledged")
-        thread(work, incident, messages.stopped(incident), broadcast=True)
+        say(work, incident, messages.stopped(incident), broadcast=True)
 
 
 def _page_level(
@@ -148,6 +189,9 @@ def _page_level(
             wait_for=incident.ref,
             wait_at_most=PAGE_LINK_WAIT,
         )
+    if users and incident.has_room:
+        invite = {"op": "invite", "incident": incident.id, "users": list(users)}
+        work.out.add(ROOM, invite, lane=incident.room_lane, priority=Priority.URGENT)
     if users and paging.pagerduty:
         pagerduty.record(
             work.out,
@@ -181,7 +225,8 @@ def pagerduty_payload(incident: Incident, level: int) -> dict[str, Any]:
 
 
 def refresh(work: Work, incident: Incident) -> None:
-    text, blocks = messages.channel_message(incident, len(levels(incident.policy)))
+    blocker = work.session.get(Blocker, incident.blocker_id) if incident.blocker_id else None
+    text, blocks = messages.channel_message(incident, len(levels(incident.policy)), blocker.url if blocker else "")
     work.slack.update(incident.ref, text, blocks, priority=Priority.URGENT)
 
 
@@ -191,15 +236,29 @@ def thread(work: Work, incident: Incident, text: str, broadcast: bool = False, g
     )
 
 
+def say(work: Work, incident: Incident, text: str, broadcast: bool = False) -> None:
+    """Where the incident is talked about: its own channel (``SAY`` decides at sending whether Slack
+    made it, else it falls back to the thread), or the thread of its status message. With
+    ``broadcast``, the status channel sees it too."""
+    if not incident.has_room:
+        thread(work, incident, text, broadcast=broadcast)
+        return
+    args = {"incident": incident.id, "text": text, "mirrored": broadcast}
+    work.out.add(SAY, args, lane=incident.room_lane, priority=Priority.URGENT)
+    if broadcast:
+        thread(work, incident, text, broadcast=True)
+
+
 def acknowledge(work: Work, incident: Incident, user: str) -> str | None:
     if incident.state != "open":
         return f"Incident #{incident.id} is already {incident.state}."
     incident.state, incident.acked_by, incident.acked_at, incident.next_step_at = "acknowledged", user, work.now, None
+    incident.lead = incident.lead or user
     note(work, incident, "acknowledged", user)
     stop_paging(work, incident, "acknowledge")
-    thread(
-        work, incident, f":eyes: Acknowledged by <@{user}> after {format_duration(work.now - incident.declared_at)}."
-    )
+    after = format_duration(work.now - incident.declared_at)
+    lead = f" Lead: <@{incident.lead}>." if incident.lead != user else ""
+    say(work, incident, f":eyes: Acknowledged by <@{user}> after {after}.{lead}")
     return None
 
 
@@ -213,7 +272,7 @@ def escalate(work: Work, incident: Incident, user: str, paging: Paging) -> str |
     return None
 
 
-def resolve(work: Work, incident: Incident, user: str, zone: ZoneInfo) -> str | None:
+def resolve(work: Work, incident: Incident, user: str, zone: ZoneInfo, *, file_issue: bool) -> str | None:
     if incident.state == "resolved":
         return f"Incident #{incident.id} is already resolved."
     if incident.acked_at is None:
@@ -223,8 +282,17 @@ def resolve(work: Work, incident: Incident, user: str, zone: ZoneInfo) -> str | 
     note(work, incident, "resolved", user)
     stop_paging(work, incident, "resolve")
     work.session.flush()
-    thread(work, incident, messages.timeline(incident, timeline(work.session, incident), zone))
+    say(work, incident, messages.timeline(incident, timeline(work.session, incident), zone))
+    if file_issue:
+        request_issue(work, incident)
     return None
+
+
+def request_issue(work: Work, incident: Incident) -> None:
+    """File the incident's GitLab issue through the outbox: retried while GitLab fails, and found
+    again rather than filed twice if an earlier try got through."""
+    incident.issue_state = "filing"
+    work.out.add(ISSUE, {"incident": incident.id}, lane=f"gitlab:incident:{incident.id}")
 
 
 def timeline(session: Session, incident: Incident) -> list[TimelineEntry]:
@@ -248,7 +316,128 @@ def stop_paging(work: Work, incident: Incident, pagerduty_action: str) -> None:
 
 def note_command(work: Work, incident: Incident, user: str, text: str) -> None:
     note(work, incident, "note", user, text)
-    thread(work, incident, f":memo: <@{user}>: {text}")
+    say(work, incident, f":memo: <@{user}>: {text}")
+
+
+def hand_lead(work: Work, incident: Incident, by: str, lead: str) -> str | None:
+    if incident.state == "resolved":
+        return f"Incident #{incident.id} is resolved."
+    if incident.lead == lead:
+        return f"<@{lead}> already leads incident #{incident.id}."
+    incident.lead = lead
+    note(work, incident, "lead", by, f"<@{lead}>")
+    say(work, incident, f":crown: <@{lead}> now leads incident #{incident.id} (handed over by <@{by}>).")
+    work.slack.post(lead, messages.lead_dm(incident, by), priority=Priority.URGENT)
+    refresh(work, incident)
+    return None
+
+
+def post_update(work: Work, incident: Incident, user: str, text: str) -> str | None:
+    """A status update: in the incident's conversation and, broadcast, in the status channel."""
+    if incident.state == "resolved":
+        return f"Incident #{incident.id} is resolved: add a note instead."
+    incident.last_update_at = work.now
+    note(work, incident, "update", user, text)
+    say(work, incident, messages.status_update(incident, user, text), broadcast=True)
+    return None
+
+
+def change_severity(work: Work, incident: Incident, user: str, severity: str, paging: Paging) -> str | None:
+    """Raising an unacknowledged incident to sev1 pages level 1 again now; other changes leave
+    escalation as it is."""
+    if incident.severity == severity:
+        return f"Incident #{incident.id} is already {severity}."
+    if incident.state == "resolved":
+        return f"Incident #{incident.id} is resolved."
+    before, incident.severity = incident.severity, severity
+    note(work, incident, "severity", user, f"{before} → {severity}")
+    say(
+        work,
+        incident,
+        f":rotating_light: <@{user}> changed the severity of incident #{incident.id}: {before} → {severity}.",
+    )
+    if severity == "sev1" and incident.state == "open":
+        incident.next_level, incident.rounds, incident.escalation_stopped = 0, 0, False
+        note(work, incident, "escalation restarted", text="raised to sev1 while unacknowledged")
+        step(work, incident, paging)
+    else:
+        refresh(work, incident)
+    return None
+
+
+def update_reminders_due(session: Session, now: datetime, every: timedelta) -> list[int]:
+    """Led incidents still open with no status update for ``every``, not reminded in this gap."""
+    if every <= timedelta(0):
+        return []
+    led = session.scalars(select(Incident).where(Incident.state != "resolved", Incident.lead.is_not(None)))
+    return [i.id for i in led if _update_gap(i, now, every)]
+
+
+def _update_gap(incident: Incident, now: datetime, every: timedelta) -> datetime | None:
+    """The start of the current gap without an update, when it has lasted ``every`` and is not reminded."""
+    since = max(t for t in (incident.last_update_at, incident.acked_at, incident.declared_at) if t is not None)
+    reminded = incident.update_reminded_at
+    return since if now - since >= every and (reminded is None or reminded < since) else None
+
+
+def remind_update(work: Work, incident_id: int, every: timedelta) -> None:
+    incident = lock(work.session, incident_id)
+    if incident is None or incident.state == "resolved" or incident.lead is None:
+        return
+    since = _update_gap(incident, work.now, every)
+    if since is not None:
+        incident.update_reminded_at = work.now
+        work.slack.post(incident.lead, messages.update_reminder(incident, work.now - since), priority=Priority.URGENT)
+
+
+def rooms_to_archive(session: Session, now: datetime, after: timedelta) -> list[int]:
+    query = select(Incident.id).where(
+        Incident.state == "resolved", Incident.room_state == "ready", Incident.resolved_at <= now - after
+    )
+    return list(session.scalars(query))
+
+
+def archive_room(work: Work, incident_id: int) -> None:
+    incident = lock(work.session, incident_id)
+    if incident is not None and incident.room_state == "ready":
+        incident.room_state = "archived"
+        work.out.add(ROOM, {"op": "archive", "incident": incident.id}, lane=incident.room_lane)
+
+
+def room_opened(work: Work, incident_id: int, channel_id: str) -> None:
+    """Slack made the incident's channel: the status message links to it."""
+    incident = lock(work.session, incident_id)
+    if incident is not None and incident.room_state == "pending":
+        incident.room_state, incident.room_channel_id = "ready", channel_id
+        refresh(work, incident)
+
+
+def room_refused(work: Work, incident_id: int) -> None:
+    """Slack refused the channel: the incident goes on in the status message's thread."""
+    incident = lock(work.session, incident_id)
+    if incident is not None and incident.room_state == "pending":
+        incident.room_state = "refused"
+
+
+def issue_filed(work: Work, incident_id: int, url: str) -> None:
+    incident = lock(work.session, incident_id)
+    if incident is not None:
+        incident.issue_state, incident.issue_url = "filed", url
+        note(work, incident, "issue filed", text=url)
+        say(work, incident, f":memo: The incident issue for #{incident.id} is filed: <{url}|GitLab issue>.")
+        refresh(work, incident)
+
+
+def issue_failing(work: Work, incident_id: int, error: str, for_good: bool) -> None:
+    """Tell the lead once that GitLab is failing (retries go on), or that it refused the issue."""
+    incident = lock(work.session, incident_id)
+    if incident is None:
+        return
+    if for_good:
+        incident.issue_state = "failed"
+    person = incident.lead or incident.resolved_by or incident.declared_by
+    if USER_ID.fullmatch(person):
+        work.slack.post(person, messages.issue_failing(incident, error, for_good))
 
 
 def due(session: Session, now: datetime) -> list[int]:
@@ -268,6 +457,23 @@ def step_if_due(work: Work, incident_id: int, paging: Paging) -> None:
         and incident.next_step_at <= work.now
     ):
         step(work, incident, paging)
+
+
+def incidents_in(session: Session, states: tuple[str, ...]) -> list[Incident]:
+    return list(session.scalars(select(Incident).where(Incident.state.in_(states)).order_by(Incident.id)))
+
+
+def recently_resolved(session: Session, limit: int) -> list[Incident]:
+    query = select(Incident).where(Incident.state == "resolved").order_by(Incident.resolved_at.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
+def for_deploy(session: Session, key: str) -> int | None:
+    return session.scalar(select(Incident.id).where(Incident.pipeline_key == key))
+
+
+def for_blocker(session: Session, blocker_id: int) -> Incident | None:
+    return session.scalar(select(Incident).where(Incident.blocker_id == blocker_id).with_for_update())
 
 
 def open_incidents(session: Session) -> list[Incident]:

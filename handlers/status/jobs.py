@@ -68,7 +68,7 @@ class StatusJobs:
             jobs = full.jobs.list(include_retried=True, get_all=True)
             event = pipelines.from_api(project, full, jobs, project.commits.get(full.sha))
             with self.ctx.work() as work:
-                service.handle_pipeline(work, event, settings, self.ctx.channel("status"))
+                service.handle_pipeline(work, event, settings, self.ctx.channel("status"), self.ctx.signals.send)
 
 
 def _recent(pipeline: object, now: datetime) -> bool:

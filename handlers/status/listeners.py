@@ -20,7 +20,7 @@ def register(ctx: BotContext) -> None:
         except WebhookRejected as exc:
             raise Rejected(str(exc)) from None
         if event.status in pipelines.FINISHED:
-            service.handle_pipeline(work, event, ctx.config.gitlab, ctx.channel("status"))
+            service.handle_pipeline(work, event, ctx.config.gitlab, ctx.channel("status"), ctx.signals.send)
 
     def describe(_call: CommandCall) -> str:
         now = ctx.clock.now()

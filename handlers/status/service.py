@@ -7,6 +7,7 @@ poller saw them first, so each is posted once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from handlers.status.config import Probe
 from handlers.status.models import PipelineRecord, PipelineRef, ProbeOutage, ProbeState
 from handlers.status.pipelines import PipelineEvent
 from slackbot.config import GitLabSection
+from slackbot.models import OutboxItem
 from slackbot.outbox import Priority
 from slackbot.work import Work
 
@@ -32,6 +34,16 @@ class ProbeAlerted:
     error: str
     since: datetime
     channel_id: str
+
+
+@dataclass(frozen=True)
+class PipelineFailed:
+    """A failed pipeline on a watched ref was posted (a signal: incidents decide whether it was a
+    deploy). ``post`` is the status post, still unsent, so a receiver may add to it."""
+
+    event: PipelineEvent
+    failed_jobs: tuple[str, ...]
+    post: OutboxItem
 
 
 def states(session: Session) -> dict[str, ProbeState]:
@@ -113,8 +125,15 @@ def pipeline_ref(event: PipelineEvent) -> str:
     return f"pipeline:{event.project}:{event.pipeline_id}"
 
 
-def handle_pipeline(work: Work, event: PipelineEvent, settings: GitLabSection, channel_id: str) -> str:
-    """Post a failure on a watched ref (or a schedule) once, and the next green pipeline's "fixed"."""
+def handle_pipeline(
+    work: Work,
+    event: PipelineEvent,
+    settings: GitLabSection,
+    channel_id: str,
+    failed: Callable[[Work, PipelineFailed], None],
+) -> str:
+    """Post a failure on a watched ref (or a schedule) once, and the next green pipeline's "fixed".
+    ``failed`` hears of each failure posted, in the same unit of work."""
     session = work.session
     record = session.scalar(
         select(PipelineRecord)
@@ -130,8 +149,12 @@ def handle_pipeline(work: Work, event: PipelineEvent, settings: GitLabSection, c
     ref = session.get(PipelineRef, (event.project, event.ref), with_for_update=True)
     if event.status == "failed" and watched(event, settings):
         record.failure_ref = pipeline_ref(event)
-        text = messages.pipeline_failed(event, pipelines.failed_jobs(event.jobs))
-        work.slack.post(channel_id, text, ref=record.failure_ref, priority=Priority.ALERT)
+        jobs = pipelines.failed_jobs(event.jobs)
+        post = work.slack.post(
+            channel_id, messages.pipeline_failed(event, jobs), ref=record.failure_ref, priority=Priority.ALERT
+        )
+        assert post is not None
+        failed(work, PipelineFailed(event, tuple(j.name for j in jobs), post))
         if ref is None:
             ref = PipelineRef(project=event.project, ref=event.ref)
             session.add(ref)

@@ -127,6 +127,8 @@ reply = "For licensing, subscription, trial or grace-period requests, please fil
 
 [incidents]
 declare_on_probe_alert = false
+channel = true
+update_every = "30m"
 
 [[incidents.escalation]]
 oncall = "primary"

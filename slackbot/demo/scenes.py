@@ -83,16 +83,24 @@ def status_alerts_scene(tour: Tour) -> None:
 
 def incident_scene(tour: Tour) -> None:
     james, vitaly = TEAM[0].id, TEAM[1].id
-    tour.scene("An incident, paged up the escalation chain until acknowledged")
+    tour.scene("An incident: its own channel, paged up the escalation chain, a lead, updates, the GitLab issue")
     tour.driver.command(
         vitaly, "/incident", "declare Checkout on CustomersDot returns 500 sev1", channel="s_fulfillment_status"
     )
     tour.narrate("nobody answers level 1 within its ack timeout")
     tour.wait(timedelta(minutes=5))
     tour.driver.click(james, "Acknowledge")
-    tour.wait(timedelta(minutes=10))
-    tour.driver.command(james, "/incident", "note rolled back the last deploy", channel="s_fulfillment_status")
+    tour.driver.command(
+        james, "/incident", "update 1 rolled back the last deploy; watching error rates", channel="s_fulfillment_status"
+    )
+    tour.narrate("James, the lead, posts no update for 30 minutes: he is reminded once")
+    tour.wait(timedelta(minutes=31))
+    tour.driver.command(james, "/incident", "note 1 error rate back to normal", channel="s_fulfillment_status")
     tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
+    project = tour.harness.config.gitlab.app_project
+    issue = tour.gitlab.issues[project][-1]
+    tour.narrate(f"the incident issue in GitLab, {project}#{issue['iid']}: {issue['title']} {issue['labels']}")
+    print("\n".join(f"        | {line}" for line in issue["description"].splitlines()[:12]), file=tour.out)
 
 
 def oncall_scene(tour: Tour) -> None:

@@ -147,6 +147,8 @@ class FakeGitLab(LoopbackServer):
             "state": "opened",
             "assignees": [{"username": u} for u in data.get("assignee_usernames", [])],
             "milestone": data.get("milestone"),
+            "issue_type": data.get("issue_type", "issue"),
+            "type": str(data.get("issue_type", "issue")).upper(),
             "web_url": f"{self.projects[project]['web_url']}/-/issues/{iid}",
             "references": {"short": f"#{iid}", "full": f"{project}#{iid}"},
             "created_at": _iso(datetime.now(UTC)),
@@ -157,7 +159,14 @@ class FakeGitLab(LoopbackServer):
     def post_issue(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         if not data.get("title"):
             return 400, {"message": {"title": ["can't be blank"]}}, {}
+        if len(str(data["title"])) > TITLE_LIMIT:
+            return 400, {"message": {"title": [f"is too long (maximum is {TITLE_LIMIT} characters)"]}}, {}
+        if data.get("issue_type", "issue") not in ISSUE_TYPES:
+            return 400, {"error": "issue_type does not have a valid value"}, {}
         return 201, self._create_issue(self._project(ref), data), {}
+
+    def list_issues(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, _filter_issues(list(self.issues[self._project(ref)]), query), {}
 
     def _issue(self, ref: str, iid: str) -> dict[str, Any]:
         found = next((i for i in self.issues[self._project(ref)] if str(i["iid"]) == iid), None)
@@ -203,11 +212,14 @@ class FakeGitLab(LoopbackServer):
 
 
 PROJECT = r"/api/v4/projects/([^/]+)"
+ISSUE_TYPES = {"issue", "incident", "test_case", "task"}
+TITLE_LIMIT = 255
 ROUTES = [
     (r"/api/v4/issues", "GET", "list_all_issues"),
     (PROJECT, "GET", "get_project"),
     (PROJECT + r"/templates/issues/([^/]+)", "GET", "get_template"),
     (PROJECT + r"/issues", "POST", "post_issue"),
+    (PROJECT + r"/issues", "GET", "list_issues"),
     (PROJECT + r"/issues/(\d+)", "GET", "get_issue"),
     (PROJECT + r"/issues/(\d+)", "PUT", "put_issue"),
     (PROJECT + r"/issues/(\d+)/notes", "GET", "list_notes"),
@@ -228,6 +240,9 @@ def _filter_issues(issues: list[dict[str, Any]], query: dict[str, str]) -> list[
     if "labels" in query:
         wanted = set(query["labels"].split(","))
         issues = [i for i in issues if wanted <= set(i["labels"])]
+    if "search" in query:
+        fields = query.get("in", "title,description").split(",")
+        issues = [i for i in issues if any(query["search"].lower() in str(i.get(f, "")).lower() for f in fields)]
     return issues
 
 

@@ -16,6 +16,7 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 RESPONSE_URL_USES = 5
+CHANNEL_NAME_LIMIT = 80
 APP_ID = "A0SIMAPP1"
 APP_TOKEN_METHODS = {"apps.connections.open"}  # the methods that take the app-level token (xapp-)
 SLACKBOT = {"id": "USLACKBOT", "name": "slackbot", "real_name": "Slackbot", "is_bot": False, "deleted": False}
@@ -55,6 +57,7 @@ class Channel:
     is_private: bool = False
     is_im: bool = False
     is_mpim: bool = False
+    is_archived: bool = False
     members: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -66,7 +69,7 @@ class Channel:
             "is_private": self.is_private,
             "is_im": self.is_im,
             "is_mpim": self.is_mpim,
-            "is_archived": False,
+            "is_archived": self.is_archived,
             "is_member": viewer in self.members,
             "num_members": len(self.members),
         }
@@ -574,6 +577,50 @@ class SlackSimulator(LoopbackServer):
         channel.members.add(self.bot_user_id)
         return {"channel": channel.describe(self.bot_user_id)}
 
+    def api_conversations_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Slack's channel-name rules: 1 to 80 characters of lowercase letters, digits, ``-`` and ``_``
+        (not only punctuation), unique among all channels, archived ones included."""
+        name = str(params.get("name") or "")
+        if not name:
+            raise SlackError("invalid_name_required")
+        if len(name) > CHANNEL_NAME_LIMIT:
+            raise SlackError("invalid_name_maxlength")
+        if not re.fullmatch(r"[a-z0-9_-]+", name):
+            raise SlackError("invalid_name_specials")
+        if not re.search(r"[a-z0-9]", name):
+            raise SlackError("invalid_name_punctuation")
+        if any(c.name == name for c in self.channels.values() if not (c.is_im or c.is_mpim)):
+            raise SlackError("name_taken")
+        channel_id = self.add_channel(name, is_private=_true(params.get("is_private")), bot_member=True)
+        return {"channel": self.channels[channel_id].describe(self.bot_user_id)}
+
+    def api_conversations_invite(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        if not users:
+            raise SlackError("no_user")
+        if self.bot_user_id in users:
+            raise SlackError("cant_invite_self")
+        if any(u not in self.users or self.users[u].get("deleted") for u in users):
+            raise SlackError("user_not_found")
+        if set(users) <= channel.members:
+            raise SlackError("already_in_channel")
+        channel.members.update(users)
+        return {"channel": channel.describe(self.bot_user_id)}
+
+    def api_conversations_archive(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(params["channel"])
+        if channel.is_archived:
+            raise SlackError("already_archived")
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        channel.is_archived = True
+        return {}
+
     def api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = [u for u in str(params.get("users", "")).split(",") if u]
         if not users:
@@ -604,6 +651,8 @@ class SlackSimulator(LoopbackServer):
         if not params.get("text") and not params.get("blocks"):
             raise SlackError("no_text")
         _check_message(params)
+        if channel.is_archived:
+            raise SlackError("is_archived")
         if self.bot_user_id not in channel.members:
             raise SlackError("not_in_channel")
         message = self.post(
@@ -689,7 +738,7 @@ class SlackSimulator(LoopbackServer):
         group = self.usergroups.get(params["usergroup"])
         if group is None:
             raise SlackError("no_such_subteam")
-        users = [u for u in str(params["users"]).split(",") if u]
+        users = [u for u in str(params.get("users") or "").split(",") if u]
         if not users:
             raise SlackError("no_users_provided")
         if any(u not in self.users or self.users[u].get("deleted") for u in users):

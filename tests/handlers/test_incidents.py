@@ -67,7 +67,12 @@ def test_a_full_escalation_through_users_and_a_user_group_with_repeat(
     assert incident["text"].startswith(
         ":rotating_light: *Incident #1 (sev1): Checkout returns 500*\nOpen: paged level 1 of 2"
     )
-    assert [e["text"]["text"] for e in incident["blocks"][1]["elements"]] == ["Acknowledge", "Escalate", "Resolve"]
+    assert [e["text"]["text"] for e in incident["blocks"][1]["elements"]] == [
+        "Acknowledge",
+        "Escalate",
+        "Resolve",
+        "Stop auto-deploy",
+    ]
     assert len(pages(harness, JAMES)) == 1 and len(pages(harness, VITALY)) == 1
     assert pages(harness, JAMES)[0].startswith(":rotating_light: You are paged (level 1 of 2) for *Incident #1 (sev1)")
     assert [e["event_action"] for e in pagerduty.events] == ["trigger"]

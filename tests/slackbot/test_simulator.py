@@ -366,3 +366,52 @@ def test_the_driver_redelivers_an_event_only_when_answered_late_or_not_2xx(sim: 
         assert seen[-1] is None and len(seen) == 4, "a timely 200 is never delivered again"
     finally:
         server.shutdown()
+
+
+def test_conversations_create_keeps_slacks_name_rules_and_invite_and_archive_theirs(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url)
+    sim.add_channel("general")
+    for name, error in (
+        ("", "invalid_name_required"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("Inc-1", "invalid_name_specials"),
+        ("inc 1", "invalid_name_specials"),
+        ("--", "invalid_name_punctuation"),
+        ("general", "name_taken"),
+    ):
+        with pytest.raises(SlackApiError, match=error):
+            client.conversations_create(name=name)
+    room = client.conversations_create(name="inc-1-checkout")["channel"]
+    assert room["id"].startswith("C") and room["is_member"], "the creator is in it"
+    with pytest.raises(SlackApiError, match="name_taken"):
+        client.conversations_create(name="inc-1-checkout")
+    for users, error in (("U0NOBODY1", "user_not_found"), (sim.bot_user_id, "cant_invite_self")):
+        with pytest.raises(SlackApiError, match=error):
+            client.conversations_invite(channel=room["id"], users=users)
+    client.conversations_invite(channel=room["id"], users="U0JAMES01,U0ALICE01")
+    with pytest.raises(SlackApiError, match="already_in_channel"):
+        client.conversations_invite(channel=room["id"], users="U0JAMES01")
+    client.conversations_archive(channel=room["id"])
+    for call in (
+        lambda: client.conversations_archive(channel=room["id"]),
+        lambda: client.chat_postMessage(channel=room["id"], text="too late"),
+        lambda: client.conversations_invite(channel=room["id"], users="U0BOB0001"),
+    ):
+        with pytest.raises(SlackApiError, match=r"already_archived|is_archived"):
+            call()
+    with pytest.raises(SlackApiError, match="name_taken"):
+        client.conversations_create(name="inc-1-checkout"), "archived names stay taken"
+
+
+def test_usergroups_users_update_replaces_the_members_of_a_known_group(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url)
+    group = sim.add_usergroup("fulfillment-oncall", ["U0JAMES01"])
+    client.usergroups_users_update(usergroup=group, users="U0ALICE01")
+    assert client.usergroups_users_list(usergroup=group)["users"] == ["U0ALICE01"]
+    for usergroup, users, error in (
+        ("S0NOPE", "U0ALICE01", "no_such_subteam"),
+        (group, "U0NOBODY1", "invalid_users"),
+        (group, "", "no_users_provided"),
+    ):
+        with pytest.raises(SlackApiError, match=error):
+            client.usergroups_users_update(usergroup=usergroup, users=users)
