@@ -9,18 +9,16 @@ answer at the simulated Slack).
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bench.data import questions
+from bench.data import questions, timed
 from handlers.questions import service
 from handlers.questions.models import Question
 from slackbot.testing.databases import scratch_schema
@@ -30,15 +28,6 @@ TOTAL = 100_000
 OPEN_EVERY = 20  # 5,000 open questions
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 RUNS = 30
-
-
-def timed(what: str, action: Callable[[], object]) -> None:
-    durations = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        action()
-        durations.append((time.perf_counter() - started) * 1000)
-    print(f"{what:<55} median {statistics.median(durations):7.2f} ms   max {max(durations):7.2f} ms")
 
 
 def main() -> None:
@@ -65,9 +54,9 @@ def main() -> None:
             def command() -> None:
                 harness.driver.command(TEAM[0].id, "/fulfillment", "questions", channel="s_fulfillment")
 
-            timed("open questions: count + first page of 20 (query)", first_page)
-            timed("weekly stats, 4 weeks (query + computation)", stats)
-            timed("/fulfillment questions end to end (HTTP in, answer out)", command)
+            timed("open questions: count + first page of 20 (query)", first_page, RUNS)
+            timed("weekly stats, 4 weeks (query + computation)", stats, RUNS)
+            timed("/fulfillment questions end to end (HTTP in, answer out)", command, RUNS)
             assert "*5000 open questions*" in harness.sim.ephemerals_for(TEAM[0].id)[-1]["text"]
 
 

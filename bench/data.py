@@ -1,8 +1,21 @@
-"""Data the benchmarks load: a long history of tracked questions."""
+"""What the benchmarks share: a long history of tracked questions, and how a step is timed."""
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+
+def timed(what: str, action: Callable[[], object], runs: int) -> None:
+    """Run ``action`` ``runs`` times and print the median and the worst, in milliseconds."""
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        durations.append((time.perf_counter() - started) * 1000)
+    print(f"{what:<58} median {statistics.median(durations):8.2f} ms   max {max(durations):8.2f} ms")
 
 
 def questions(total: int, open_every: int, now: datetime) -> list[dict[str, object]]:

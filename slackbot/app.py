@@ -19,9 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, func, select
 
-from slackbot import pagerduty
+from slackbot import charts, pagerduty
 from slackbot.capability import Capability
 from slackbot.channels import SlackUnavailable, WorkspaceCache, identify, resolve_channels
+from slackbot.charts import Charts
 from slackbot.clock import Clock, SystemClock
 from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
@@ -37,6 +38,7 @@ from slackbot.metrics import Metrics
 from slackbot.models import InboxItem, OutboxItem
 from slackbot.outbox import Outbox, Priority
 from slackbot.pagerduty import PagerDuty
+from slackbot.pages import Pages
 from slackbot.people import Directory
 from slackbot.periodic import claim_period
 from slackbot.ratelimit import Pacer, SlackLimits
@@ -148,6 +150,8 @@ def build_bot(
         interactions=Interactions(bolt, outbox, requests_client),
         webhooks=GitLabWebhooks(settings.gitlab_webhook_secret, inbox),
         home=HomeSections(),
+        pages=Pages(),
+        charts=Charts(),
         signals=Signals(),
         directory=Directory(config, db, requests_client),
         executor=executor,
@@ -164,6 +168,7 @@ def build_bot(
     outbox.register(KIND, SlackSender(delivery_client, db, UserGroups(delivery_client)).sender())
     outbox.register(RESPOND, respond_sender())
     outbox.register(GROUP_DM, group_dm_sender(delivery_client))
+    outbox.register(charts.KIND, charts.sender(delivery_client, ctx.charts))
     if ctx.pagerduty is not None:
         outbox.register(pagerduty.KIND, pagerduty.sender(ctx.pagerduty, db, ctx.team_url))
     scheduler.add("inbox.retries", inbox.sweep, Priority.URGENT)

@@ -358,6 +358,7 @@ class Settings:
     gitlab_token: str = field(default="", repr=False)
     gitlab_webhook_secret: str = field(default="", repr=False)
     pagerduty_routing_key: str = field(default="", repr=False)
+    status_page_token: str = field(default="", repr=False)
     pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
     ca_bundle: str = ""
     port: int = 3000
@@ -380,6 +381,7 @@ class Settings:
             gitlab_token=env.get("GITLAB_TOKEN", ""),
             gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET", ""),
             pagerduty_routing_key=env.get("PAGERDUTY_ROUTING_KEY", ""),
+            status_page_token=env.get("STATUS_PAGE_TOKEN", ""),
             pagerduty_events_url=env.get("PAGERDUTY_EVENTS_URL", cls.pagerduty_events_url),
             ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE", ""),
             port=int(port_text),
@@ -400,6 +402,7 @@ class Settings:
                 self.gitlab_token,
                 self.gitlab_webhook_secret,
                 self.pagerduty_routing_key,
+                self.status_page_token,
             )
             if s
         ]

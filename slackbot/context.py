@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from slackbot import idempotency
+from slackbot.charts import Charts
 from slackbot.clock import Clock
 from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
@@ -23,6 +24,7 @@ from slackbot.interactions import Interactions
 from slackbot.metrics import Metrics
 from slackbot.outbox import Outbox
 from slackbot.pagerduty import PagerDuty
+from slackbot.pages import Pages
 from slackbot.people import Directory
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
@@ -45,6 +47,8 @@ class BotContext:
     interactions: Interactions
     webhooks: GitLabWebhooks
     home: HomeSections
+    pages: Pages
+    charts: Charts
     signals: Signals
     directory: Directory
     executor: TrackingExecutor

@@ -35,6 +35,7 @@ class Answer:
     status: int
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()  # more response headers (a page's cookie, its caching)
 
     @classmethod
     def json(cls, status: int, document: Any) -> Answer:

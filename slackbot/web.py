@@ -15,6 +15,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slackbot.app import Bot, parked_counts
 from slackbot.edge import MAX_BODY, Answer, content_length, slack_signature_ok
+from slackbot.pages import Page, PageRequest
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -41,6 +42,8 @@ class WebApp:
             "/metrics": ("GET", self.metrics),
             "/gitlab/webhook": ("POST", self.gitlab_webhook),
         }
+        for path, page in bot.ctx.pages.routes.items():
+            self.routes[path] = ("GET", _page_handler(page))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -55,7 +58,7 @@ class WebApp:
         self.bot.ctx.metrics.http_requests.labels(path if route else "other", str(answer.status)).inc()
         start_response(
             f"{answer.status} {REASONS.get(answer.status, '')}",
-            [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))],
+            [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body))), *answer.headers],
         )
         return [answer.body]
 
@@ -108,6 +111,13 @@ class WebApp:
 
     def gitlab_webhook(self, _environ: WSGIEnvironment, headers: dict[str, str], body: bytes) -> Answer:
         return self.bot.ctx.webhooks.handle(headers, body)
+
+
+def _page_handler(page: Page) -> Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]:
+    def handle(environ: WSGIEnvironment, headers: dict[str, str], _body: bytes) -> Answer:
+        return page(PageRequest.parse(str(environ.get("QUERY_STRING", "")), headers.get("cookie", "")))
+
+    return handle
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -24,6 +24,6 @@ def test_the_shortcut_events_and_interactivity_are_declared() -> None:
     assert "interactivity:\n    is_enabled: true" in MANIFEST
     assert "- command: /oncall\n" in MANIFEST and "should_escape: true" in MANIFEST, "/oncall needs <@U…> mentions"
     scopes = ("chat:write", "commands", "channels:join", "channels:manage", "users:read", "usergroups:read")
-    scopes += ("usergroups:write",)
+    scopes += ("usergroups:write", "files:write")
     for scope in (*scopes, "mpim:write", "im:write"):
         assert f"      - {scope}\n" in MANIFEST

@@ -1,7 +1,7 @@
 """Incidents: declared from Slack or by a probe alert, paged up the escalation chain until someone
 acknowledges, with a timeline shown on resolve."""
 
-from handlers.incidents import jobs, listeners, messages, senders, service
+from handlers.incidents import charts, jobs, listeners, messages, senders, service
 from handlers.incidents.config import IncidentsSection
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
@@ -13,6 +13,7 @@ def register(ctx: BotContext) -> None:
     listeners.register(ctx)
     senders.register(ctx)
     jobs.register(ctx)
+    ctx.charts.register(charts.NAME, charts.render)
     ctx.home.add(HOME_ORDER, lambda session, _user, now: messages.home_section(service.open_incidents(session), now))
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.blockers import service as blockers
-from handlers.incidents import messages, service
+from handlers.incidents import charts, messages, service
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
-from handlers.status.service import PipelineFailed, ProbeAlerted
+from handlers.status.service import IncidentDaysWanted, PipelineFailed, ProbeAlerted
+from slackbot.charts import send as send_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -146,6 +147,11 @@ class IncidentListeners:
         number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", click.user_id, deploy=deploy)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
+    def on_incident_days(self, work: Work, wanted: IncidentDaysWanted) -> None:
+        wanted.days |= {
+            i.declared_at.astimezone(UTC).date() for i in service.declared_since(work.session, wanted.since)
+        }
+
     def on_probe_alert(self, work: Work, alerted: ProbeAlerted) -> None:
         if service.for_outage(work.session, alerted.outage_id) is None:
             summary = escape(f"{alerted.probe} is down: {alerted.error}")
@@ -245,13 +251,18 @@ class IncidentListeners:
             return messages.listing(open_ones, self.ctx.clock.now(), links)
 
     def stats_command(self, call: CommandCall) -> str:
+        """The figures privately, and the chart in the asker's DM (an ephemeral answer has no files)."""
         count = weeks(call.text)
-        since = self.ctx.clock.now() - timedelta(weeks=count)
+        now = self.ctx.clock.now()
         with self.ctx.db.reading() as session:
-            found = service.declared_since(session, since)
+            found = service.declared_since(session, now - timedelta(weeks=count))
         to_ack = [i.acked_at - i.declared_at for i in found if i.acked_at]
         to_resolve = [i.resolved_at - i.declared_at for i in found if i.resolved_at]
-        return messages.stats(count, len(found), service.mean(to_ack), service.mean(to_resolve), len(to_resolve))
+        text = messages.stats(count, len(found), service.mean(to_ack), service.mean(to_resolve), len(to_resolve))
+        chart = charts.data(found, now, count, self.zone)
+        with self.ctx.work() as work:
+            send_chart(work.out, call.user_id, charts.NAME, chart, "Incidents per week", charts.alt(chart), text)
+        return f"{text}\n_The chart is in your DM with me._"
 
 
 def register(ctx: BotContext) -> IncidentListeners:
@@ -260,6 +271,7 @@ def register(ctx: BotContext) -> IncidentListeners:
         ctx.interactions.on_click(action, listeners.on_button)
     ctx.interactions.on_click(messages.DECLARE_DEPLOY, listeners.on_declare_deploy)
     ctx.signals.connect(PipelineFailed, listeners.on_pipeline_failed)
+    ctx.signals.connect(IncidentDaysWanted, listeners.on_incident_days)
     ctx.signals.connect(blockers.BlockerOpened, listeners.on_blocker_opened)
     ctx.interactions.on_shortcut(messages.SHORTCUT, listeners.on_shortcut)
     if listeners.settings.declare_on_probe_alert:

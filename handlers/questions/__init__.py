@@ -1,6 +1,6 @@
 """Question tracking in the questions channel: every question is followed until it gets a ✅."""
 
-from handlers.questions import jobs, listeners, messages, service
+from handlers.questions import charts, jobs, listeners, messages, service
 from handlers.questions.config import QuestionsSection
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
@@ -11,6 +11,7 @@ HOME_ORDER = 10
 def register(ctx: BotContext) -> None:
     listeners.register(ctx)
     jobs.register(ctx)
+    ctx.charts.register(charts.NAME, charts.render)
     ctx.home.add(HOME_ORDER, lambda session, user, now: messages.home_section(service.asked_by(session, user), now))
 
 

@@ -6,14 +6,16 @@ from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from handlers.questions import messages, service
+from handlers.questions import charts, messages, service
 from handlers.questions.config import QuestionsSection
 from handlers.questions.models import Question
+from slackbot.charts import send as send_chart
 from slackbot.context import BotContext
 from slackbot.work import Work
 
 DIGEST_TIME = time(9, 0)
 DIGEST_OLDEST = 5
+DIGEST_WEEKS = 13  # the digest's chart: the twelve weeks before this one
 
 
 class QuestionJobs:
@@ -59,7 +61,11 @@ class QuestionJobs:
             last_week = service.weekly_stats(work.session, now, 2, self.zone)[1]
             oldest, total = service.open_questions(work.session, DIGEST_OLDEST)
             if last_week.asked or total:
-                work.slack.post(self.ctx.channel("announcements"), messages.digest(last_week, oldest, total, now))
+                channel = self.ctx.channel("announcements")
+                work.slack.post(channel, messages.digest(last_week, oldest, total, now))
+                recent = service.weekly_stats(work.session, now, DIGEST_WEEKS, self.zone)[1:]
+                summary = f"Questions per week, the {len(recent)} weeks to {last_week.week_start:%-d %b}"
+                send_chart(work.out, channel, charts.NAME, charts.data(recent), summary, charts.alt(recent), summary)
 
 
 def register(ctx: BotContext) -> None:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.questions import messages, service
+from handlers.questions import charts, messages, service
 from handlers.questions.config import QuestionsSection
 from handlers.questions.service import Posted, Reaction
+from slackbot.charts import send as send_chart
 from slackbot.commands import CommandCall, weeks, whole_number
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -96,9 +97,17 @@ class QuestionListeners:
             return messages.open_list(found, total, page, PER_PAGE, self.ctx.clock.now())
 
     def stats(self, call: CommandCall) -> str:
+        """The figures as text, privately; the chart follows in the asker's DM (an ephemeral answer
+        cannot carry a file)."""
         count = weeks(call.text)
         with self.ctx.db.reading() as session:
-            return messages.stats(service.weekly_stats(session, self.ctx.clock.now(), count, self.zone))
+            found = service.weekly_stats(session, self.ctx.clock.now(), count, self.zone)
+        text = messages.stats(found)
+        with self.ctx.work() as work:
+            send_chart(
+                work.out, call.user_id, charts.NAME, charts.data(found), "Questions per week", charts.alt(found), text
+            )
+        return f"{text}\n_The chart is in your DM with me._"
 
 
 def register(ctx: BotContext) -> None:

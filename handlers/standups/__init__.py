@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from handlers.standups import jobs, listeners, messages, schedule
+from handlers.standups import charts, jobs, listeners, messages, schedule
 from handlers.standups.config import StandupsSection
 from handlers.standups.models import StandupEntry
 from slackbot.capability import Capability, Command
@@ -18,6 +18,7 @@ HOME_ORDER = 20
 def register(ctx: BotContext) -> None:
     standups = listeners.register(ctx)
     jobs.register(ctx)
+    ctx.charts.register(charts.NAME, charts.render)
     settings = ctx.config.section(StandupsSection)
     members = set(standups.members)
 

@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.standups import messages, schedule, service
+from handlers.standups import charts, messages, schedule, service
 from handlers.standups.config import StandupsSection
 from handlers.standups.models import StandupEntry
+from slackbot.charts import send as send_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -110,10 +111,22 @@ class StandupListeners:
             for entry in service.history(session, zones, since):
                 by_person[entry.user_id].append(entry)
             away = service.away_during(session, [since, now.date() + timedelta(days=1)])
-        rows = [
-            self._participation(user_id, zone, by_person[user_id], away, count, now) for user_id, zone in zones.items()
-        ]
-        return messages.stats(count, rows)
+        per_person = {
+            user_id: self._participation(user_id, zone, by_person[user_id], away, count, now)
+            for user_id, zone in zones.items()
+        }
+        rows = [whole for whole, _weeks in per_person.values()]
+        text = messages.stats(count, rows)
+        weekly: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+        for _whole, weeks_of_person in per_person.values():
+            for start, part in weeks_of_person.items():
+                weekly[start][0] += part.answered
+                weekly[start][1] += part.expected - part.away
+        with self.ctx.work() as work:
+            names = self.ctx.directory.names(work.session, [r.user_id for r in rows])
+            chart = charts.data([(w, a, c) for w, (a, c) in sorted(weekly.items())], rows, names)
+            send_chart(work.out, call.user_id, charts.NAME, chart, "Standup participation", charts.alt(chart), text)
+        return f"{text}\n_The chart is in your DM with me._"
 
     def _participation(
         self,
@@ -123,19 +136,27 @@ class StandupListeners:
         away: dict[str, schedule.AwayRanges],
         span_weeks: int,
         now: datetime,
-    ) -> schedule.Participation:
+    ) -> tuple[schedule.Participation, dict[date, schedule.Participation]]:
+        """Over the whole span, and per week (by the Monday it starts on)."""
         today = schedule.local_day(now, zone)
         first = max(today - timedelta(days=7 * span_weeks - 1), min((e.day for e in mine), default=today))
         days = [first + timedelta(days=i) for i in range((today - first).days + 1)]
-        return schedule.participation(
-            user_id,
-            days,
-            answered={e.day for e in mine if e.answered_at},
-            skipped={e.day for e in mine if e.skipped_at},
-            away=away.get(user_id, ()),
-            settings=self.settings,
-            today=today,
-        )
+
+        def over(span: list[date]) -> schedule.Participation:
+            return schedule.participation(
+                user_id,
+                span,
+                answered={e.day for e in mine if e.answered_at},
+                skipped={e.day for e in mine if e.skipped_at},
+                away=away.get(user_id, ()),
+                settings=self.settings,
+                today=today,
+            )
+
+        by_week: dict[date, list[date]] = defaultdict(list)
+        for day in days:
+            by_week[charts.week_of(day)].append(day)
+        return over(days), {start: over(span) for start, span in by_week.items()}
 
 
 def _parse_date(text: str) -> date:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.status import messages, pipelines, service
+from datetime import UTC, timedelta
+
+from handlers.status import charts, history, messages, pipelines, service
 from handlers.status.config import StatusSection
+from slackbot.charts import send as send_chart
 from slackbot.commands import CommandCall
 from slackbot.context import BotContext
 from slackbot.inbox import InboxEvent, Rejected
@@ -22,11 +25,28 @@ def register(ctx: BotContext) -> None:
         if event.status in pipelines.FINISHED:
             service.handle_pipeline(work, event, ctx.config.gitlab, ctx.channel("status"), ctx.signals.send)
 
-    def describe(_call: CommandCall) -> str:
+    def describe(call: CommandCall) -> str:
+        """The probes' states privately; the chart follows in the asker's DM."""
         now = ctx.clock.now()
         with ctx.db.reading() as session:
             states = service.states(session)
-            return messages.status([messages.probe_line(p, states.get(p.name), now) for p in probes])
+            text = messages.status([messages.probe_line(p, states.get(p.name), now) for p in probes])
+        if not probes:
+            return text
+        since = now - timedelta(days=charts.DAYS)
+        with ctx.work() as work:
+            incidents = service.IncidentDaysWanted(since)
+            ctx.signals.send(work, incidents)
+            chart = charts.data(
+                [p.name for p in probes],
+                history.per_day(work.session, since.astimezone(UTC).date()),
+                history.per_hour(work.session, now),
+                service.outage_days(work.session, since, now),
+                incidents.days,
+                now,
+            )
+            send_chart(work.out, call.user_id, charts.NAME, chart, "Service status", charts.alt(chart), text)
+        return f"{text}\n_The chart is in your DM with me._"
 
     ctx.on_webhook("pipeline", pipelines.from_webhook, on_pipeline)
     ctx.commands.router("/fulfillment").add("status", describe, "health probes: state, latency, certificates")

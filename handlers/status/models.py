@@ -1,8 +1,8 @@
 """Health-probe state and outages, and the pipelines seen by the webhook or the poller."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackbot.db import Base
@@ -24,6 +24,38 @@ class ProbeState(Base):
     outage_id: Mapped[int | None]
     cert_expires_at: Mapped[datetime | None]
     cert_warned_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class ProbeCheck(Base):
+    """One check's outcome, kept for ``[status_page] retention``: uptime is computed from these.
+    ``day`` (UTC) and ``hour`` (hours since the epoch) are stored so the page aggregates with a
+    plain GROUP BY on any database."""
+
+    __tablename__ = "probe_checks"
+    __table_args__ = (
+        Index("ix_probe_checks_day", "day", "probe"),
+        Index("ix_probe_checks_hour", "hour", "probe"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    probe: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int]
+    ok: Mapped[bool]
+    latency_ms: Mapped[int | None]
+
+
+class ProbeDay(Base):
+    """One probe's checks on one UTC day, counted as they are recorded: the status page's strip and
+    its 7- and 90-day uptime read a few hundred of these rather than every check."""
+
+    __tablename__ = "probe_days"
+
+    probe: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checks: Mapped[int]
+    passed: Mapped[int]
 
 
 class ProbeOutage(Base):

@@ -8,15 +8,15 @@ poller saw them first, so each is posted once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.status import messages, pipelines, probes
 from handlers.status.config import Probe
-from handlers.status.models import PipelineRecord, PipelineRef, ProbeOutage, ProbeState
+from handlers.status.models import PipelineRecord, PipelineRef, ProbeCheck, ProbeDay, ProbeOutage, ProbeState
 from handlers.status.pipelines import PipelineEvent
 from slackbot.config import GitLabSection
 from slackbot.models import OutboxItem
@@ -46,8 +46,46 @@ class PipelineFailed:
     post: OutboxItem
 
 
+def outage_days(session: Session, since: datetime, now: datetime) -> dict[str, set[date]]:
+    """The UTC days each probe spent in an alerted outage from ``since`` to ``now``."""
+    found: dict[str, set[date]] = {}
+    query = select(ProbeOutage).where((ProbeOutage.ended_at.is_(None)) | (ProbeOutage.ended_at >= since))
+    for outage in session.scalars(query):
+        first, last = max(outage.started_at, since).date(), (outage.ended_at or now).date()
+        found.setdefault(outage.probe, set()).update(first + timedelta(days=k) for k in range((last - first).days + 1))
+    return found
+
+
+@dataclass
+class IncidentDaysWanted:
+    """Asked by the status chart (a signal): the UTC days since ``since`` with an incident declared,
+    filled in by whoever keeps incidents."""
+
+    since: datetime
+    days: set[date] = field(default_factory=set)
+
+
 def states(session: Session) -> dict[str, ProbeState]:
     return {s.name: s for s in session.scalars(select(ProbeState))}
+
+
+HOUR = 3600
+
+
+def check_row(probe: str, at: datetime, ok: bool, latency_ms: int | None) -> ProbeCheck:
+    utc = at.astimezone(UTC)
+    return ProbeCheck(
+        probe=probe, at=utc, day=utc.date(), hour=int(utc.timestamp()) // HOUR, ok=ok, latency_ms=latency_ms
+    )
+
+
+def count_day(session: Session, check: ProbeCheck) -> None:
+    """Add a check to its day's tally (the probe's state row is locked, so no one else counts it)."""
+    day = session.get(ProbeDay, (check.probe, check.day), with_for_update=True)
+    if day is None:
+        session.add(ProbeDay(probe=check.probe, day=check.day, checks=1, passed=int(check.ok)))
+    else:
+        day.checks, day.passed = day.checks + 1, day.passed + int(check.ok)
 
 
 def record_check(
@@ -62,6 +100,9 @@ def record_check(
         return None  # a newer check was recorded meanwhile (by the replica that took the lease over)
     state.next_check_at = checked_at + probe.interval
     state.last_checked_at, state.last_ok = checked_at, result.ok
+    check = check_row(probe.name, checked_at, result.ok, result.latency_ms)
+    work.session.add(check)
+    count_day(work.session, check)
     state.last_latency_ms, state.last_error = result.latency_ms, result.error
     if result.cert_expires_at is not None:
         _certificate(work, state, probe, result.cert_expires_at, channel_id)

@@ -11,6 +11,7 @@ import logging
 import tempfile
 import tomllib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -29,10 +30,11 @@ DEMO_START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 08:00 in Madrid
 class ConversationPrinter:
     """Prints what happens in the simulated workspace, in the team's timezone."""
 
-    def __init__(self, sim: SlackSimulator, out: TextIO, timezone: str):
+    def __init__(self, sim: SlackSimulator, out: TextIO, timezone: str, charts: Path):
         self.sim = sim
         self.out = out
         self.zone = ZoneInfo(timezone)
+        self.charts = charts
 
     def __call__(self, kind: str, item: dict[str, Any]) -> None:
         when = self.sim.clock.now().astimezone(self.zone).strftime("%a %H:%M")
@@ -63,6 +65,10 @@ class ConversationPrinter:
             return f"{self._where(item['channel'])} (only {self._who(item['user'])} sees) {item['text']}"
         if kind == "view" and item.get("type") == "modal":
             return f"(modal for {self._who(item['user'])}) {item.get('title', {}).get('text', '')}"
+        if kind == "file":
+            path = self.charts / f"{len(list(self.charts.iterdir())) + 1:02d}-{item['name']}"
+            path.write_bytes(item["data"])
+            return f"{self._where(item['channel'])} fulfillbot shares the chart {item['title']!r}: {path}"
         if kind in ("reaction_added", "reaction_removed"):
             verb = "reacts with" if kind == "reaction_added" else "removes"
             return f"{self._where(item['channel'])} {self._who(item['user'])} {verb} :{item['name']}:"
@@ -150,6 +156,9 @@ start = "2026-11-16"
 usergroup = "fulfillment-oncall"
 announce = "engineering"
 
+[status_page]
+access = "public"
+
 [async_updates]
 day = "wed"
 
@@ -209,8 +218,11 @@ def run_demo(out: TextIO) -> int:
             ) as harness,
         ):
             print("fulfillbot demo: a simulated workspace, a temporary database, no network.", file=out)
+            charts = Path(tempfile.mkdtemp(prefix="fulfillbot-demo-charts-"))
+            print(f"Charts the bot posts are written to {charts}", file=out)
+            print(f"The status page is served at {harness.url}/status while the tour lasts", file=out)
             harness.sim.add_usergroup("fulfillment-oncall", [])
-            harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone))
+            harness.sim.observe(ConversationPrinter(harness.sim, out, harness.config.timezone, charts))
             tour = Tour(harness, out, endpoint, gitlab)
             for scene in SCENES:
                 scene(tour)

@@ -69,6 +69,8 @@ def status_alerts_scene(tour: Tour) -> None:
     tour.narrate("it comes back")
     tour.endpoint.flip("healthy")
     tour.wait(timedelta(minutes=1))
+    tour.narrate("James looks at the services: the text privately, the chart in his DM; the status page has it too")
+    tour.driver.command(TEAM[0].id, "/fulfillment", "status", channel="s_fulfillment_status")
     tour.narrate("GitLab sends a Pipeline Hook: main failed, then the next pipeline passes")
     project = tour.harness.config.gitlab.app_project
     builds = [
@@ -101,6 +103,7 @@ def incident_scene(tour: Tour) -> None:
     issue = tour.gitlab.issues[project][-1]
     tour.narrate(f"the incident issue in GitLab, {project}#{issue['iid']}: {issue['title']} {issue['labels']}")
     print("\n".join(f"        | {line}" for line in issue["description"].splitlines()[:12]), file=tour.out)
+    tour.driver.command(james, "/incident", "stats 4", channel="s_fulfillment_status")
 
 
 def oncall_scene(tour: Tour) -> None:

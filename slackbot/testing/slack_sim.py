@@ -32,11 +32,12 @@ from slackbot.testing.block_kit import MESSAGE_BLOCKS, TEXT_LIMIT, block_problem
 from slackbot.testing.loopback import LoopbackServer, Reply
 from slackbot.testing.socket_link import SocketLink
 
-JSON_FIELDS = {"blocks", "attachments", "view", "metadata"}
+JSON_FIELDS = {"blocks", "attachments", "view", "metadata", "files"}
 TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)
 RESPONSE_URL_USES = 5
 CHANNEL_NAME_LIMIT = 80
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 APP_ID = "A0SIMAPP1"
 APP_TOKEN_METHODS = {"apps.connections.open"}  # the methods that take the app-level token (xapp-)
 SLACKBOT = {"id": "USLACKBOT", "name": "slackbot", "real_name": "Slackbot", "is_bot": False, "deleted": False}
@@ -129,6 +130,7 @@ class SlackSimulator(LoopbackServer):
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.ephemerals: list[dict[str, Any]] = []
@@ -375,6 +377,8 @@ class SlackSimulator(LoopbackServer):
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         url = urlparse(path)
+        if url.path.startswith("/upload/v1/") and method == "POST":
+            return self._receive_upload(url.path.rsplit("/", 1)[-1], body)
         params = _parse_params(url.query, body, headers.get("content-type", ""))
         if url.path.startswith("/response/"):
             return self._response_url(url.path.rsplit("/", 1)[-1], params)
@@ -732,6 +736,67 @@ class SlackSimulator(LoopbackServer):
         if group is None:
             raise SlackError("no_such_subteam")
         return {"users": group["users"]}
+
+    def api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Step 1 of Slack's upload flow: a URL to send the bytes to, for a declared name and length."""
+        filename, length = str(params.get("filename") or ""), str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) < 1:
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self.uploads[file_id] = {"id": file_id, "name": filename, "length": int(length), "data": None}
+        self.uploads[file_id]["alt_txt"] = str(params.get("alt_txt") or "")
+        return {"upload_url": f"{self.base_url}upload/v1/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, body: bytes) -> Reply:
+        """Step 2: the bytes, which must be as long as declared."""
+        with self.lock:
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404, {"ok": False, "error": "not_found"}, {}
+            if len(body) != upload["length"]:
+                return 400, {"ok": False, "error": "length_mismatch"}, {}
+            upload["data"] = body
+        return 200, {"ok": True}, {}
+
+    def api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: the uploaded files are shared in ``channel_id`` (with ``initial_comment``)."""
+        wanted = params.get("files")
+        if not isinstance(wanted, list) or not wanted:
+            raise SlackError("invalid_arguments")
+        shared = []
+        for item in wanted:
+            upload = self.uploads.get(str(item.get("id", "")) if isinstance(item, dict) else "")
+            if upload is None or upload["data"] is None:
+                raise SlackError("file_not_found")
+            is_png = upload["data"].startswith(PNG_SIGNATURE)
+            shared.append(
+                {
+                    "id": upload["id"],
+                    "name": upload["name"],
+                    "title": str(item.get("title") or upload["name"]),
+                    "mimetype": "image/png" if is_png else "application/octet-stream",
+                    "alt_txt": upload["alt_txt"],
+                    "size": upload["length"],
+                }
+            )
+        channel_id = params.get("channel_id")
+        if channel_id:
+            channel = self._channel(str(channel_id))
+            if self.bot_user_id not in channel.members:
+                raise SlackError("not_in_channel")
+            message = self.post(channel.id, self.bot_user_id, str(params.get("initial_comment") or ""))
+            message["files"] = shared
+            for item in shared:
+                self._notify("file", {"channel": channel.id, **item, "data": self.uploads[item["id"]]["data"]})
+        return {"files": shared}
+
+    def files_in(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in a channel (or a user's DM), each with its bytes under ``data``."""
+        return [
+            {**f, "data": self.uploads[f["id"]]["data"]}
+            for m in self.messages(self.dm_channel(channel) if channel in self.users else self.channel_id(channel))
+            for f in m.get("files", [])
+        ]
 
     def api_usergroups_users_update(self, params: dict[str, Any]) -> dict[str, Any]:
         """Replaces the members (a comma-separated ``users``, at least one, every one a known user)."""

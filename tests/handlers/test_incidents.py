@@ -194,8 +194,13 @@ def test_resolve_posts_the_timeline_with_tta_and_ttr(harness: Harness, pagerduty
     harness.driver.click(BOB, "Resolve", channel=STATUS)
     harness.driver.command(JAMES, "/incident", "stats 4")
     assert harness.sim.ephemerals_for(JAMES)[-1]["text"] == (
-        "*Incidents, last 4 weeks*: 2 declared, 2 resolved. MTTA 18m 30s, MTTR 25m."
+        "*Incidents, last 4 weeks*: 2 declared, 2 resolved. MTTA 18m 30s, MTTR 25m.\n_The chart is in your DM with me._"
     )
+    [chart] = harness.sim.files_in(JAMES)
+    assert chart["mimetype"] == "image/png" and chart["alt_txt"].startswith(
+        "Stacked bar chart of the 2 incidents declared per week over 4 weeks by severity"
+    )
+    assert harness.sim.dms(JAMES)[-1]["text"].startswith("*Incidents, last 4 weeks*: 2 declared"), "the fallback"
 
 
 def test_pagerduty_events_field_by_field(harness: Harness, pagerduty: FakePagerDuty) -> None:

@@ -1,5 +1,6 @@
 """Question tracking driven as Slack drives it: signed events and commands, a fake clock."""
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -236,6 +237,12 @@ def test_pages_of_open_questions_and_bad_input(harness: Harness) -> None:
     assert harness.sim.messages(CHANNEL)[-1]["text"] == "Question number 24", "answers are ephemeral"
 
 
+def picture(png: bytes) -> Any:
+    from matplotlib import image
+
+    return image.imread(io.BytesIO(png), format="png")
+
+
 def test_stats_match_hand_computed_figures(harness: Harness) -> None:
     # Week of 16 Nov (asked Mon 16 Nov 10:00 UTC): replies after 10m, 30m, 50m; ✅ after 1h, 3h; one open.
     harness.clock.set(datetime(2026, 11, 16, 10, 0, tzinfo=UTC))
@@ -264,7 +271,13 @@ def test_stats_match_hand_computed_figures(harness: Harness) -> None:
         "*Week of 16 Nov 2026*: 3 asked, 2 closed, 1 still open. First reply: median 30m, p90 50m. "
         "To :white_check_mark:: median 2h, p90 3h.",
         "*Week of 9 Nov 2026*: 0 asked, 0 closed, 0 still open. First reply: n/a. To :white_check_mark:: n/a.",
+        "_The chart is in your DM with me._",
     ]
+    [chart] = harness.sim.files_in(JAMES)
+    assert chart["mimetype"] == "image/png" and chart["title"] == "Questions per week"
+    assert chart["alt_txt"].startswith("Bar chart of questions asked per week over 3 weeks (4 in all)")
+    assert picture(chart["data"]).shape[:2] == (400, 800)
+    assert harness.sim.dms(JAMES)[-1]["text"].startswith("*Questions per week asked*"), "the text fallback"
 
 
 def test_weekly_digest_on_monday_once_across_restarts(harness: Harness) -> None:
@@ -274,17 +287,21 @@ def test_weekly_digest_on_monday_once_across_restarts(harness: Harness) -> None:
     harness.tick()
     assert harness.sim.messages("s_fulfillment_fyi") == [], "the team timezone (UTC) is not at 09:00 yet"
     harness.advance(timedelta(minutes=1))
-    [digest] = [m["text"] for m in harness.sim.messages("s_fulfillment_fyi")]
-    assert "*Week of 16 Nov 2026*: 1 asked, 0 closed, 1 still open." in digest
-    assert "*Oldest of the 1 open question:*" in digest and "Asked last Wednesday" in digest
+    [digest, chart] = harness.sim.messages("s_fulfillment_fyi")
+    assert "*Week of 16 Nov 2026*: 1 asked, 0 closed, 1 still open." in digest["text"]
+    assert "*Oldest of the 1 open question:*" in digest["text"] and "Asked last Wednesday" in digest["text"]
+    assert (
+        chart["text"] == "Questions per week, the 12 weeks to 16 Nov" and chart["files"][0]["mimetype"] == "image/png"
+    )
+    assert picture(harness.sim.files_in("s_fulfillment_fyi")[0]["data"]).shape[:2] == (400, 800)
     harness.restart()
     harness.advance(timedelta(hours=1))
     harness.advance(timedelta(days=1))
-    assert len(harness.sim.messages("s_fulfillment_fyi")) == 1
+    assert len(harness.sim.messages("s_fulfillment_fyi")) == 2
     harness.advance(timedelta(days=6))
-    assert len(harness.sim.messages("s_fulfillment_fyi")) == 2, "the next Monday's"
+    assert len(harness.sim.messages("s_fulfillment_fyi")) == 4, "the next Monday's digest and chart"
     harness.advance(timedelta(days=8))
-    assert len(harness.sim.messages("s_fulfillment_fyi")) == 2, "a Monday the bot did not see is let go"
+    assert len(harness.sim.messages("s_fulfillment_fyi")) == 4, "a Monday the bot did not see is let go"
 
 
 def test_no_digest_when_nothing_was_asked_and_nothing_is_open(harness: Harness) -> None:

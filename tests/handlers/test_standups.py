@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from handlers.standups.config import StandupsSection
 from handlers.standups.schedule import participation
 from slackbot.config import Config, Person
+from slackbot.models import OutboxItem
 from slackbot.testing.harness import TEAM, Harness
 from tests.handlers.support import race_job
 
@@ -237,6 +239,15 @@ def test_stats_and_streaks(harness: Harness) -> None:
     assert lines[0] == "*Standup participation, last 2 weeks*"
     assert f"• <@{BOB}>: 100% (4 answered, 0 missed, 1 away); streak 4" in lines
     assert f"• <@{VITALY}>: 60% (3 answered, 2 missed, 0 away); streak 0" in lines
+    assert lines[-1] == "_The chart is in your DM with me._"
+    [chart] = harness.sim.files_in(JAMES)
+    assert chart["mimetype"] == "image/png" and chart["alt_txt"].startswith("Line chart of the team's standup")
+    with harness.bot.ctx.db.reading() as session:
+        [row] = session.scalars(select(OutboxItem).where(OutboxItem.kind == "slack.chart"))
+        data = row.args["data"]
+    assert [w["week"] for w in data["weeks"]][-2:] == ["2026-11-23", "2026-11-30"]
+    bob = next(p for p in data["people"] if p["name"] == "bob")
+    assert (bob["rate"], bob["streak"]) == (1.0, 4)
     harness.driver.command(JAMES, "/standup", "stats abc")
     assert harness.sim.ephemerals_for(JAMES)[-1]["text"].startswith(
         "`abc` is not a number of weeks: give a whole number from 1 to 52."

@@ -1,5 +1,6 @@
 """Status alerts: probes against loopback endpoints (plain and TLS), pipelines by webhook and poller."""
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 import requests
+from matplotlib import image
 
 from handlers.incidents.config import IncidentsSection
 from handlers.status.config import Probe, StatusSection
@@ -129,6 +131,14 @@ def test_fulfillment_status_lists_every_probe(harness: Harness, endpoint: Flippa
     harness.driver.command(JAMES, "/fulfillment", "status")
     line = harness.sim.ephemerals_for(JAMES)[-1]["text"].splitlines()[1]
     assert line.startswith(":red_circle: *CustomersDot production*: failing for 0s (1x: HTTP 500 (expected 200))")
+    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].endswith("_The chart is in your DM with me._")
+    shared = harness.sim.files_in(JAMES)
+    assert len(shared) == 3 and {c["mimetype"] for c in shared} == {"image/png"}
+    assert shared[-1]["alt_txt"] == (
+        "For each probe (CustomersDot production): latency over the last 24 hours, and uptime per day over 30 days."
+    )
+    assert image.imread(io.BytesIO(shared[-1]["data"]), format="png").shape[:2] == (600, 800)
+    assert harness.sim.dms(JAMES)[-1]["text"].startswith("*Health probes*"), "the text fallback"
 
 
 def test_certificate_warnings_once_per_threshold(database_url: str, tmp_path: Path) -> None:

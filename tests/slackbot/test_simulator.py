@@ -415,3 +415,24 @@ def test_usergroups_users_update_replaces_the_members_of_a_known_group(sim: Slac
     ):
         with pytest.raises(SlackApiError, match=error):
             client.usergroups_users_update(usergroup=usergroup, users=users)
+
+
+def test_the_upload_flow_needs_its_three_steps_and_the_declared_length(sim: SlackSimulator) -> None:
+    client = make_web_client(sim.token, sim.api_url)
+    image = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
+    dm = client.conversations_open(users="U0JAMES01")["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm, file=image, filename="chart.png", title="Chart", alt_txt="a chart", initial_comment="the text"
+    )
+    [shared] = sim.files_in("U0JAMES01")
+    assert (shared["mimetype"], shared["data"], shared["alt_txt"]) == ("image/png", image, "a chart")
+    assert sim.dms("U0JAMES01")[-1]["text"] == "the text"
+    step1 = client.files_getUploadURLExternal(filename="x.bin", length=5)
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        client.files_completeUploadExternal(files=[{"id": step1["file_id"], "title": "x"}], channel_id=dm)
+    assert requests.post(step1["upload_url"], data=b"1234", timeout=5).status_code == 400, "shorter than declared"
+    assert requests.post(step1["upload_url"], data=b"12345", timeout=5).status_code == 200
+    client.files_completeUploadExternal(files=[{"id": step1["file_id"], "title": "x"}], channel_id=dm)
+    assert sim.files_in("U0JAMES01")[-1]["mimetype"] == "application/octet-stream", "not a PNG"
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.files_getUploadURLExternal(filename="x.png", length=0)

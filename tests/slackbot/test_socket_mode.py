@@ -86,8 +86,8 @@ def test_a_refresh_or_a_dropped_connection_acknowledges_every_envelope_in_time(
             link.disconnect("refresh_requested")
             asked = driver.say(ASKER.id, QUESTIONS, f"License question {round_number}, right after a refresh")
             wait_for(lambda asked=asked: bool(sim.replies(QUESTIONS, asked["ts"])), "the auto-reply")
-            assert link.connections_opened == 1 + round_number
-            wait_for(lambda: link.open_connections() == 1, "the old connection closed")
+            assert link.connections_opened >= 1 + round_number, "a new connection for each refresh"
+            wait_for(lambda: link.open_connections() == 1, "the old connection closed: none is left open")
         link.drop()
         asked = driver.say(ASKER.id, QUESTIONS, "License question after the network dropped the connection")
         wait_for(lambda: bool(sim.replies(QUESTIONS, asked["ts"])), "the auto-reply")

@@ -1,0 +1,83 @@
+"""``GET /status`` and ``/status.json``. With ``access = "token"``, a request needs ``?token=`` (which
+also sets a cookie, so links on the page keep working) or that cookie, matching
+``STATUS_PAGE_TOKEN``, compared in constant time; anything else is 401 and shows nothing."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import UTC, timedelta
+from typing import Any
+
+from handlers.status import history
+from handlers.status.config import StatusSection
+from handlers.status.service import states
+from handlers.status_page import page, service
+from handlers.status_page.config import StatusPageSection
+from slackbot.context import BotContext
+from slackbot.edge import Answer
+from slackbot.pages import PageRequest
+
+log = logging.getLogger(__name__)
+
+COOKIE = "fulfillbot_status"
+REFUSED = Answer(401, b"This status page needs its token: open it with ?token=...")
+
+
+def register(ctx: BotContext) -> None:
+    settings = ctx.config.section(StatusPageSection)
+    probes = ctx.config.section(StatusSection).probes
+    token = ctx.settings.status_page_token
+
+    def allowed(request: PageRequest) -> tuple[bool, bool]:
+        """(may see it, set the cookie)."""
+        if settings.access == "public":
+            return True, False
+        if not token:
+            return False, False
+        given = request.query.get("token")
+        if given is not None:
+            ok = hmac.compare_digest(given.encode(), token.encode())
+            return ok, ok
+        return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), token.encode()), False
+
+    def document() -> dict[str, Any]:
+        now = ctx.clock.now()
+        with ctx.db.reading() as session:
+            days = history.per_day(session, now.astimezone(UTC).date() - timedelta(days=history.STRIP_DAYS - 1))
+            hours = history.per_hour(session, now)
+            current = states(session)
+            open_ones, resolved = service.open_incidents(session), service.resolved_since(session, now)
+            incidents = [*open_ones, *resolved]
+            updates = service.last_updates(session, [i.id for i in incidents])
+            said = [i.summary for i in incidents] + [u.text for u in updates.values()]
+            named = {i.lead for i in incidents if i.lead} | {m[1] for text in said for m in page.MENTION.finditer(text)}
+            people = page.People(ctx.directory.names(session, sorted(named)) if settings.show_people else None)
+        return {
+            "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "probes": [
+                page.probe_document(p.name, current.get(p.name), days.get(p.name, {}), hours.get(p.name, []), now)
+                for p in probes
+            ],
+            "incidents": {
+                "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],
+                "resolved": [page.incident_document(i, updates.get(i.id), people) for i in resolved],
+            },
+        }
+
+    def serve(request: PageRequest, as_json: bool) -> Answer:
+        ok, set_cookie = allowed(request)
+        if not ok:
+            log.warning("refused a request for the status page without its token")
+            return REFUSED
+        data = document()
+        headers: list[tuple[str, str]] = [("Cache-Control", "no-store")]
+        if set_cookie:
+            headers.append(("Set-Cookie", f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"))
+        if as_json:
+            return Answer(200, json.dumps(data).encode(), "application/json", tuple(headers))
+        return Answer(200, page.render(data).encode(), "text/html; charset=utf-8", tuple(headers))
+
+    ctx.pages.get("/status", lambda request: serve(request, as_json=False))
+    ctx.pages.get("/status.json", lambda request: serve(request, as_json=True))

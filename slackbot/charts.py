@@ -1,0 +1,115 @@
+"""Charts as PNG, rendered on the server with matplotlib's Agg backend (no display), and sent to a
+person in a DM through Slack's upload flow (``files.getUploadURLExternal``, the upload, then
+``files.completeUploadExternal``: slack-sdk's ``files_upload_v2``).
+
+An ephemeral answer cannot carry a file, so a command answers privately in text (the chart's
+plain-text fallback) and the chart follows in the asker's DM with the bot: still only theirs.
+A chart is an outbox row holding its data, not its image; the image is drawn when it is sent,
+by the renderer its capability registered under the chart's name.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+from slack_sdk import WebClient
+
+from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.ratelimit import Call
+from slackbot.slack_effects import slack_failure
+
+KIND = "slack.chart"
+WIDTH, HEIGHT, DPI = 8.0, 4.0, 100  # 800 x 400 pixels
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+Renderer = Callable[[dict[str, Any]], Figure]
+
+
+def figure(rows: int = 1) -> tuple[Figure, list[Any]]:
+    """A figure of the standard size (without pyplot: no global state, safe in threads)."""
+    fig = Figure(figsize=(WIDTH, HEIGHT * (1 if rows == 1 else 0.75 * rows)), dpi=DPI)
+    axes = [fig.add_subplot(rows, 1, k + 1) for k in range(rows)]
+    return fig, axes
+
+
+Line = tuple[str, str, str, str]  # the key in each week's data, its label, line style, colour
+
+
+def overlay(axes: Any, weeks: Sequence[dict[str, Any]], lines: Sequence[Line], unit: str) -> None:
+    """Weekly series drawn over a bar chart on a second y axis (weeks without a value are left
+    out), and one legend for bars and lines."""
+    twin = axes.twinx()
+    for key, label, style, colour in lines:
+        points = [(k, w[key]) for k, w in enumerate(weeks) if w[key] is not None]
+        if points:
+            twin.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", color=colour, label=label)
+    twin.set_ylabel(unit)
+    twin.set_ylim(bottom=0)
+    axes.set_xlabel("week starting")
+    handles = axes.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    axes.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=8)
+
+
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+class Charts:
+    """The renderers capabilities register, by chart name."""
+
+    def __init__(self) -> None:
+        self.renderers: dict[str, Renderer] = {}
+
+    def register(self, name: str, render: Renderer) -> None:
+        if name in self.renderers:
+            raise ValueError(f"the chart {name!r} is registered twice")
+        self.renderers[name] = render
+
+    def render(self, name: str, data: dict[str, Any]) -> bytes:
+        return png(self.renderers[name](data))
+
+
+def send(out: Effects, to: str, name: str, data: dict[str, Any], title: str, alt: str, fallback: str) -> None:
+    """Record a chart for ``to``: a user ID (their DM with the bot) or a channel ID. ``fallback`` is
+    the message's text, ``alt`` the image's."""
+    args = {"to": to, "chart": name, "data": data, "title": title, "alt": alt, "fallback": fallback}
+    out.add(KIND, args, lane=f"slack:{to}", priority=Priority.NORMAL)
+
+
+def sender(client: WebClient, charts: Charts) -> Sender:
+    def deliver(delivery: Delivery) -> dict[str, Any]:
+        args = delivery.args
+        if args["chart"] not in charts.renderers:
+            raise DeliveryError(f"no chart named {args['chart']}", retryable=False)
+        image = charts.render(args["chart"], args["data"])
+        call = Call("files.completeUploadExternal", args["to"], delivery.urgent)
+        try:
+            to = args["to"]
+            channel = client.conversations_open(users=to)["channel"]["id"] if to[:1] in ("U", "W") else to
+            uploaded = client.files_upload_v2(
+                channel=channel,
+                file=image,
+                filename=f"{args['chart']}.png",
+                title=args["title"],
+                alt_txt=args["alt"],
+                initial_comment=args["fallback"],
+            )
+        except Exception as exc:
+            raise slack_failure(exc, call) from None
+        return {"channel": channel, "file": str((uploaded.get("file") or {}).get("id", ""))}
+
+    def calls(delivery: Delivery) -> list[Call]:
+        names = ("conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal")
+        return [Call(name, delivery.args["to"], delivery.urgent) for name in names]
+
+    return Sender(send=deliver, calls=calls)
