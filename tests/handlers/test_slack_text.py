@@ -112,7 +112,11 @@ def test_a_summary_for_5000_people_names_a_few_and_mentions_nobody(database_url:
         assert len(summary) < 1000
         harness.driver.command(JAMES, "/standup", "stats", channel="s_fulfillment_daily")
         stats = shown(harness, JAMES)
-        assert len(stats.splitlines()) == 52 and stats.endswith("participation across all 5,000_")
+        lines = stats.splitlines()
+        assert len(lines) == 53 and lines[-2].endswith("participation across all 5,000_") and len(stats) < 4000
+        assert lines[-1] == "_The chart is in your DM with me._"
+        [chart] = harness.sim.files_in(JAMES)
+        assert chart["mimetype"] == "image/png" and "bars of participation for 25 people" in chart["alt_txt"]
 
 
 def test_incident_summaries_notes_and_listings_are_escaped_and_kept_within_limits(database_url: str) -> None:
