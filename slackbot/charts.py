@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure
 from slack_sdk import WebClient
 
+from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
@@ -95,7 +96,7 @@ def sender(client: WebClient, charts: Charts) -> Sender:
         call = Call("files.completeUploadExternal", args["to"], delivery.urgent)
         try:
             to = args["to"]
-            channel = client.conversations_open(users=to)["channel"]["id"] if to[:1] in ("U", "W") else to
+            channel = client.conversations_open(users=to)["channel"]["id"] if is_user_id(to) else to
             uploaded = client.files_upload_v2(
                 channel=channel,
                 file=image,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from slackbot.durations import parse_duration
+from slackbot.mrkdwn import is_user_id
 
 
 class ConfigError(Exception):
@@ -72,7 +73,7 @@ def _weekday(raw: Any) -> str:
 
 
 def _slack_user(raw: Any) -> str:
-    if not isinstance(raw, str) or not re.fullmatch(r"[UW][A-Z0-9]{2,}", raw):
+    if not isinstance(raw, str) or not is_user_id(raw):
         raise ValueError(f'"{raw}" is not a Slack user ID (like U0123ABCD)')
     return raw
 

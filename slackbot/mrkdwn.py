@@ -16,8 +16,21 @@ import html
 import re
 
 _MARKUP = re.compile(r"<([^<>]*)>")
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # <@U…> or <@U…|name>, as Slack writes them
 _UNIT = re.compile(r"<[^<>]*>|&[a-z]+;|\s+|[^\s<&]+|[<&]")
 ELLIPSIS = "…"
+
+
+def is_user_id(text: str) -> bool:
+    return USER_ID.fullmatch(text) is not None
+
+
+def mentioned_user(token: str) -> str | None:
+    """The person a command's argument names: a mention as Slack sends it, or a bare user ID."""
+    token = token.strip()
+    found = USER_MENTION.fullmatch(token)
+    return found[1] if found else token if is_user_id(token) else None
 
 
 def escape(text: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,11 +18,10 @@ from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
 from slackbot.interactions import Click, Shortcut
-from slackbot.mrkdwn import escape, normalise, truncate
+from slackbot.mrkdwn import escape, mentioned_user, normalise, truncate
 from slackbot.work import Work
 
 DEPLOY_TEXT = 300  # what the incident says of the failed deploy, so its button's value stays small
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,})")
 
 
 class IncidentListeners:
@@ -209,9 +207,9 @@ class IncidentListeners:
     def lead_command(self, call: CommandCall) -> str:
         with self.ctx.work() as work:
             incident, rest = self.target(work, call.text, "/incident lead 12 @vitaly")
-            found = MENTION.fullmatch(rest)
-            lead = (found[1] or found[2]) if found else self.ctx.directory.named(work.session, rest)
-            if lead is None or (found is None and not rest.startswith("@")):
+            named = mentioned_user(rest)
+            lead = named or (self.ctx.directory.named(work.session, rest) if rest.startswith("@") else None)
+            if lead is None:
                 raise UsageError(f"`{rest}` is not someone I know: name the new lead, `/incident lead 12 @vitaly`.")
             answer = service.hand_lead(work, incident, call.user_id, lead)
             return answer or f"<@{lead}> now leads incident #{incident.id}."

@@ -3,16 +3,14 @@ GitLab Markdown, with Slack's markup turned into what people saw and every time 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from handlers.incidents.models import Incident, TimelineEntry
 from slackbot.durations import format_duration
-from slackbot.mrkdwn import plain, truncate
+from slackbot.mrkdwn import USER_MENTION, plain, truncate
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 TITLE_LIMIT = 255
 SPOKEN = ("note", "update")  # timeline entries that are people's words, listed again in full
 
@@ -44,7 +42,7 @@ def labels(incident: Incident, extra: Sequence[str]) -> list[str]:
 
 def description(incident: Incident, entries: Sequence[TimelineEntry], names: Mapping[str, str], links: Links) -> str:
     def text(slack_text: str) -> str:
-        named = MENTION.sub(lambda m: f"<@{m[1]}|{names.get(m[1], m[1])}>", slack_text)
+        named = USER_MENTION.sub(lambda m: f"<@{m[1]}|{names.get(m[1], m[1])}>", slack_text)
         return " ".join(plain(named).split()).replace("|", "\\|")
 
     def who(user: str | None) -> str:

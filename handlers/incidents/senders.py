@@ -15,6 +15,7 @@ from handlers.incidents.models import Incident
 from handlers.incidents.policy import levels
 from slackbot.context import BotContext
 from slackbot.gitlab_client import gitlab_failure
+from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, DeliveryError, Sender
 from slackbot.ratelimit import POST_MESSAGE, Call
 from slackbot.slack_effects import post_once, posted, slack_failure
@@ -125,7 +126,7 @@ def register(ctx: BotContext) -> None:
                 raise DeliveryError("the incident is gone", retryable=False)
             entries = service.timeline(session, incident)
             people = {incident.lead, incident.declared_by, *(e.actor for e in entries)}
-            names = ctx.directory.names(session, sorted(p for p in people if p and service.USER_ID.fullmatch(p)))
+            names = ctx.directory.names(session, sorted(p for p in people if p and is_user_id(p)))
             room = f"{ctx.team_url.rstrip('/')}/archives/{incident.room_channel_id}" if incident.room_channel_id else ""
             links = report.Links(status=ctx.link(session, incident.ref), room=room)
             fields = {

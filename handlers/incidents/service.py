@@ -28,7 +28,7 @@ from handlers.incidents.models import Incident, TimelineEntry
 from handlers.incidents.policy import Level, OnCallWanted, Step, levels, next_step, snapshot
 from slackbot import pagerduty
 from slackbot.durations import format_duration
-from slackbot.mrkdwn import plain, truncate
+from slackbot.mrkdwn import is_user_id, plain, truncate
 from slackbot.outbox import Priority
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
@@ -38,7 +38,6 @@ ROOM = "incidents.room"  # create, invite to and archive an incident's channel
 SAY = "incidents.say"  # a post in the incident's channel, or its thread if Slack refused the channel
 ISSUE = "incidents.issue"  # the GitLab incident issue, filed on resolve
 ROOM_NAME_LIMIT = 80
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 PAGE_LINK_WAIT = timedelta(seconds=2)  # a DM page waits this long at most for the link to its incident
 DEFAULT_SEVERITY = "sev2"
 
@@ -104,7 +103,7 @@ def declare(
     note(work, incident, "declared", by, f"{severity}, from {source}: {summary}")
     message = work.slack.post(channel_id, "", ref=incident.ref, priority=Priority.URGENT)
     if incident.has_room:
-        people = [by] if USER_ID.fullmatch(by) else []
+        people = [by] if is_user_id(by) else []
         args = {"op": "create", "incident": incident.id, "name": room_name(incident), "invite": people}
         work.out.add(
             ROOM,
@@ -436,7 +435,7 @@ def issue_failing(work: Work, incident_id: int, error: str, for_good: bool) -> N
     if for_good:
         incident.issue_state = "failed"
     person = incident.lead or incident.resolved_by or incident.declared_by
-    if USER_ID.fullmatch(person):
+    if is_user_id(person):
         work.slack.post(person, messages.issue_failing(incident, error, for_good))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,18 +12,18 @@ from handlers.oncall.schedule import Plan
 from slackbot.commands import CommandCall, UsageError, whole_number
 from slackbot.context import BotContext
 from slackbot.interactions import Click
+from slackbot.mrkdwn import mentioned_user
 from slackbot.work import Work
 
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|([UW][A-Z0-9]{2,})")
 SCHEDULE_WEEKS, SCHEDULE_WEEKS_MAX = 4, 26
 
 
 def user_argument(token: str) -> str:
     """A person named in a command: a mention (``<@U…>``, as Slack sends it) or a bare user ID."""
-    found = _USER.fullmatch(token.strip())
-    if found is None:
+    user = mentioned_user(token)
+    if user is None:
         raise UsageError(f"`{token}` is not a person: mention them, like @james.")
-    return found[1] or found[2]
+    return user
 
 
 def instant_argument(token: str, zone: ZoneInfo, end: bool) -> datetime:

@@ -17,6 +17,7 @@ from handlers.status_page import page, service
 from handlers.status_page.config import StatusPageSection
 from slackbot.context import BotContext
 from slackbot.edge import Answer
+from slackbot.mrkdwn import USER_MENTION
 from slackbot.pages import PageRequest
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def register(ctx: BotContext) -> None:
             incidents = [*open_ones, *resolved]
             updates = service.last_updates(session, [i.id for i in incidents])
             said = [i.summary for i in incidents] + [u.text for u in updates.values()]
-            named = {i.lead for i in incidents if i.lead} | {m[1] for text in said for m in page.MENTION.finditer(text)}
+            named = {i.lead for i in incidents if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
             people = page.People(ctx.directory.names(session, sorted(named)) if settings.show_people else None)
         return {
             "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),

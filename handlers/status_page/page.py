@@ -12,9 +12,8 @@ from typing import Any
 from handlers.incidents.models import Incident, TimelineEntry
 from handlers.status.history import Hourly, Tally, strip, window
 from handlers.status.models import ProbeState
-from slackbot.mrkdwn import plain
+from slackbot.mrkdwn import USER_MENTION, plain
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 HOUR = 3600
 
 
@@ -40,7 +39,7 @@ class People:
         def name(found: re.Match[str]) -> str:
             return "someone" if self.names is None else f"<@{found[1]}|{self.names.get(found[1], found[1])}>"
 
-        return " ".join(plain(MENTION.sub(name, slack_text)).split())
+        return " ".join(plain(USER_MENTION.sub(name, slack_text)).split())
 
     def person(self, user: str | None) -> str | None:
         return None if self.names is None or not user else self.names.get(user, user)

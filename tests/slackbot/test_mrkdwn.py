@@ -34,3 +34,12 @@ def test_long_lists_end_with_how_many_were_left_out() -> None:
     text = fit([f"line {n:04d}" for n in range(1000)], 100)
     assert len(text) <= 100 and text.endswith("more_") and text.startswith("line 0000\nline 0001")
     assert fit(["a", "b"], 100) == "a\nb"
+
+
+def test_a_person_named_in_a_command_is_a_mention_or_a_bare_user_id() -> None:
+    from slackbot.mrkdwn import mentioned_user
+
+    assert mentioned_user("<@U0JAMES01>") == "U0JAMES01" and mentioned_user(" <@U0JAMES01|james> ") == "U0JAMES01"
+    assert mentioned_user("W0ENTERPR1") == "W0ENTERPR1"
+    for not_a_person in ("james", "@james", "<#C0123456|general>", "U0JAMES01x!", ""):
+        assert mentioned_user(not_a_person) is None
