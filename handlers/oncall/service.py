@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.incidents.models import Incident
+from handlers.incidents.service import open_incidents
 from handlers.oncall import messages
 from handlers.oncall.config import Rotation
 from handlers.oncall.models import OncallCoverRequest, OncallHandoff, OncallOverride, OncallSwap
@@ -219,7 +219,7 @@ def hand_over(
     """The DMs to the incoming and outgoing person, the announcement, and the user group's members."""
     if previous is not None and previous.user == current.user:
         return
-    incidents = list(work.session.scalars(select(Incident).where(Incident.state != "resolved").order_by(Incident.id)))
+    incidents = open_incidents(work.session)
     down = list(work.session.scalars(select(ProbeState.name).where(ProbeState.outage_id.is_not(None))))
     brief = messages.briefing(incidents, down)
     zone_in = people.zone_of(work.session, current.user)

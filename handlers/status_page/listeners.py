@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, timedelta
 from typing import Any
 
+from handlers.incidents.service import open_incidents
 from handlers.status import history
 from handlers.status.config import StatusSection
 from handlers.status.service import states
@@ -49,7 +50,7 @@ def register(ctx: BotContext) -> None:
             days = history.per_day(session, now.astimezone(UTC).date() - timedelta(days=history.STRIP_DAYS - 1))
             hours = history.per_hour(session, now)
             current = states(session)
-            open_ones, resolved = service.open_incidents(session), service.resolved_since(session, now)
+            open_ones, resolved = open_incidents(session), service.resolved_since(session, now)
             incidents = [*open_ones, *resolved]
             updates = service.last_updates(session, [i.id for i in incidents])
             said = [i.summary for i in incidents] + [u.text for u in updates.values()]

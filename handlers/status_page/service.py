@@ -13,10 +13,6 @@ from handlers.incidents.models import Incident, TimelineEntry
 RESOLVED_SHOWN = timedelta(days=14)
 
 
-def open_incidents(session: Session) -> list[Incident]:
-    return list(session.scalars(select(Incident).where(Incident.state != "resolved").order_by(Incident.id)))
-
-
 def resolved_since(session: Session, now: datetime) -> list[Incident]:
     query = (
         select(Incident)
