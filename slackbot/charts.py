@@ -87,6 +87,12 @@ def send(out: Effects, to: str, name: str, data: dict[str, Any], title: str, alt
     out.add(KIND, args, lane=f"slack:{to}", priority=Priority.NORMAL)
 
 
+def already_shared(client: WebClient, channel: str, filename: str) -> bool:
+    """Whether an earlier attempt, cut off after Slack took it (a crash, a timeout), shared the file."""
+    messages = client.conversations_history(channel=channel, limit=100).get("messages", [])
+    return any(shared.get("name") == filename for message in messages for shared in message.get("files", []))
+
+
 def sender(client: WebClient, charts: Charts) -> Sender:
     def deliver(delivery: Delivery) -> dict[str, Any]:
         args = delivery.args
@@ -94,13 +100,16 @@ def sender(client: WebClient, charts: Charts) -> Sender:
             raise DeliveryError(f"no chart named {args['chart']}", retryable=False)
         image = charts.render(args["chart"], args["data"])
         call = Call("files.completeUploadExternal", args["to"], delivery.urgent)
+        filename = f"{args['chart']}-{delivery.id}.png"  # names its outbox row, so a retry finds it
         try:
             to = args["to"]
             channel = client.conversations_open(users=to)["channel"]["id"] if is_user_id(to) else to
+            if delivery.maybe_sent and already_shared(client, channel, filename):
+                return {"channel": channel, "file": ""}
             uploaded = client.files_upload_v2(
                 channel=channel,
                 file=image,
-                filename=f"{args['chart']}.png",
+                filename=filename,
                 title=args["title"],
                 alt_txt=args["alt"],
                 initial_comment=args["fallback"],

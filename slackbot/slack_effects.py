@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from slackbot.channels import forget_channel
 from slackbot.db import Database, refuse_in_write_transaction
 from slackbot.models import OutboxItem, SlackMessage
+from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
 from slackbot.ratelimit import POST_MESSAGE, Call
 
@@ -245,7 +246,7 @@ def outbox_metadata(delivery_id: int) -> dict[str, Any]:
 
 def find_posted(client: WebClient, channel: str, thread_ts: str | None, delivery_id: int) -> dict[str, Any] | None:
     """The post this outbox row made, if an earlier attempt did reach Slack (read back by its metadata)."""
-    if channel.startswith(("U", "W")):
+    if is_user_id(channel):
         channel = client.conversations_open(users=channel)["channel"]["id"]
     if thread_ts:
         found = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True, limit=200)

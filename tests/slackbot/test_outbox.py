@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from slackbot import parked
+from handlers.questions import charts as questions_charts
+from slackbot import charts, parked
 from slackbot.models import OutboxItem, SchedulerLease
 from slackbot.outbox import Priority
 from slackbot.ratelimit import Rate, SlackLimits
@@ -191,6 +192,22 @@ def test_a_post_cut_off_after_it_reached_slack_is_not_posted_again(harness: Harn
         "event_type": "fulfillbot_outbox",
         "event_payload": {"outbox_id": 1},
     }
+
+
+def test_a_chart_cut_off_after_slack_shared_it_is_not_shared_again(harness: Harness) -> None:
+    empty = {"weeks": []}
+    with harness.bot.ctx.work() as work:
+        charts.send(work.out, JAMES, questions_charts.NAME, empty, "Questions", "an empty chart", "no questions")
+        charts.send(work.out, channel(harness), questions_charts.NAME, empty, "Questions", "an empty chart", "none")
+    harness.settle()
+    with harness.bot.ctx.db.transaction() as session:
+        session.execute(update(OutboxItem).values(state="sending", claimed_by="a-replica-killed-before-marking-done"))
+    assert [f["name"] for f in harness.sim.files_in(JAMES)] == [f"{questions_charts.NAME}-1.png"], "names its row"
+    harness.sim.api_chat_delete({"channel": channel(harness), "ts": harness.sim.messages(GENERAL)[-1]["ts"]})
+    harness.restart()
+    harness.settle()
+    assert len(harness.sim.files_in(JAMES)) == 1, "found in the DM, so not shared twice"
+    assert [f["name"] for f in harness.sim.files_in(GENERAL)] == [f"{questions_charts.NAME}-2.png"], "shared again"
 
 
 def test_fulfillbot_parked_lists_retries_and_drops(harness: Harness, database_url: str) -> None:
