@@ -89,7 +89,7 @@ def send(out: Effects, to: str, name: str, data: dict[str, Any], title: str, alt
 
 def already_shared(client: WebClient, channel: str, filename: str) -> bool:
     """Whether an earlier attempt, cut off after Slack took it (a crash, a timeout), shared the file."""
-    messages = client.conversations_history(channel=channel, limit=100).get("messages", [])
+    messages: list[dict[str, Any]] = client.conversations_history(channel=channel, limit=100).get("messages", [])
     return any(shared.get("name") == filename for message in messages for shared in message.get("files", []))
 
 
