@@ -68,19 +68,18 @@ def register(ctx: BotContext) -> None:
     def send_room(delivery: Delivery) -> dict[str, Any]:
         args, incident = delivery.args, incident_of(delivery)
         if args["op"] == "create":
-            channel = call("conversations.create", name=args["name"])["channel"]["id"]
-            if args["invite"]:
-                invite(channel, args["invite"])
+            return {"room": call("conversations.create", name=args["name"])["channel"]["id"]}
+        room = incident.room_channel_id
+        if room is None:
+            return {}  # the channel was refused: the incident goes on in the status thread
+        if args["op"] == "invite":
+            invite(room, args["users"])
+        elif args["op"] == "intro":
             with ctx.db.reading() as session:
                 text, blocks = messages.room_intro(incident, ctx.link(session, incident.ref))
-            post_once(client, delivery, {"channel": channel, "text": text, "blocks": blocks})
-            return {"room": channel}
-        if incident.room_channel_id is None:
-            return {}  # the channel was refused: nothing to invite to or archive
-        if args["op"] == "invite":
-            invite(incident.room_channel_id, args["users"])
+            post_once(client, delivery, {"channel": room, "text": text, "blocks": blocks})
         else:
-            call("conversations.archive", channel=incident.room_channel_id)
+            call("conversations.archive", channel=room)
         return {}
 
     def room_done(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:

@@ -103,20 +103,29 @@ def declare(
     note(work, incident, "declared", by, f"{severity}, from {source}: {summary}")
     message = work.slack.post(channel_id, "", ref=incident.ref, priority=Priority.URGENT)
     if incident.has_room:
-        people = [by] if is_user_id(by) else []
-        args = {"op": "create", "incident": incident.id, "name": room_name(incident), "invite": people}
-        work.out.add(
-            ROOM,
-            args,
-            lane=incident.room_lane,
-            priority=Priority.URGENT,
-            wait_for=incident.ref,
-            wait_at_most=PAGE_LINK_WAIT,
-        )
+        room(work, incident, "create", name=room_name(incident))
+        if is_user_id(by):
+            room(work, incident, "invite", users=[by])
+        room(work, incident, "intro")
     _page_next(work, incident, paging)
     assert message is not None
     work.slack.rewrite(message, *messages.channel_message(incident, len(levels(incident.policy))))
     return incident
+
+
+def room(work: Work, incident: Incident, op: str, **args: Any) -> None:
+    """One step for the incident's channel (create, invite, intro, archive), each its own outbox row
+    in the channel's lane: in order, and a step retried never repeats the ones before it. The
+    channel is created once the status message is posted (or 2 s on), so its intro links to it."""
+    first = op == "create"
+    work.out.add(
+        ROOM,
+        {"op": op, "incident": incident.id, **args},
+        lane=incident.room_lane,
+        priority=Priority.URGENT,
+        wait_for=incident.ref if first else None,
+        wait_at_most=PAGE_LINK_WAIT if first else None,
+    )
 
 
 def room_name(incident: Incident) -> str:
@@ -189,8 +198,7 @@ def _page_level(
             wait_at_most=PAGE_LINK_WAIT,
         )
     if users and incident.has_room:
-        invite = {"op": "invite", "incident": incident.id, "users": list(users)}
-        work.out.add(ROOM, invite, lane=incident.room_lane, priority=Priority.URGENT)
+        room(work, incident, "invite", users=list(users))
     if users and paging.pagerduty:
         pagerduty.record(
             work.out,
@@ -400,7 +408,7 @@ def archive_room(work: Work, incident_id: int) -> None:
     incident = lock(work.session, incident_id)
     if incident is not None and incident.room_state == "ready":
         incident.room_state = "archived"
-        work.out.add(ROOM, {"op": "archive", "incident": incident.id}, lane=incident.room_lane)
+        room(work, incident, "archive")
 
 
 def room_opened(work: Work, incident_id: int, channel_id: str) -> None:

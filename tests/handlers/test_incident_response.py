@@ -127,6 +127,17 @@ def test_an_incident_gets_its_own_channel_with_the_people_paged_and_is_archived_
     harness.advance(timedelta(hours=1))
 
 
+def test_a_failed_invitation_is_retried_on_its_own_and_the_channel_is_kept(harness: Harness) -> None:
+    harness.sim.fail("conversations.invite", times=2)
+    message = declare(harness)
+    for _ in range(3):
+        harness.advance(timedelta(seconds=30))
+    [channel] = [c for c in harness.sim.channels.values() if c.name.startswith("inc-")]
+    assert len(harness.sim.calls_to("conversations.create")) == 1, "made once: a retry never makes it again"
+    assert {ALICE, JAMES} <= channel.members and channel.messages[0]["text"].startswith(":rotating_light: *Incident #1")
+    assert f"Channel: <#{channel.id}>" in harness.sim.message(STATUS, message["ts"])["text"]
+
+
 def test_a_refused_channel_leaves_the_incident_in_the_status_thread_and_is_logged_once(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
