@@ -64,7 +64,7 @@ def per_hour(session: Session, now: datetime) -> dict[str, list[Hourly]]:
     found: dict[str, list[Hourly]] = defaultdict(list)
     for probe, hour, checks, passed, latency in session.execute(query):
         found[probe].append(
-            Hourly(int(hour), Tally(int(checks), int(passed or 0)), float(latency) if latency else None)
+            Hourly(int(hour), Tally(int(checks), int(passed or 0)), None if latency is None else float(latency))
         )
     return dict(found)
 

@@ -68,7 +68,7 @@ def probe_document(
         "latency_24h": [
             {
                 "hour": _iso(datetime.fromtimestamp(h.hour * HOUR, UTC)),
-                "ms": round(h.latency_ms, 1) if h.latency_ms else None,
+                "ms": _rounded(h.latency_ms),
             }
             for h in hours
         ],
