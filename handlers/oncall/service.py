@@ -37,15 +37,18 @@ class Availability:
     holidays: frozenset[date]
     zone_of: ZoneOf
 
-    def days_away(self, session: Session, user: str, start: datetime, end: datetime) -> list[date]:
-        zone = self.zone_of(session, user)
+    def _away_on(self, session: Session, user: str) -> Callable[[date], bool]:
         ranges = away_ranges(session, [user]).get(user, [])
+        return lambda day: day in self.holidays or is_away(day, ranges)
+
+    def days_away(self, session: Session, user: str, start: datetime, end: datetime) -> list[date]:
+        """The person's own dates in [start, end) on which they are away."""
+        zone, away = self.zone_of(session, user), self._away_on(session, user)
         first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
-        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-        return [d for d in days if d in self.holidays or is_away(d, ranges)]
+        return [d for d in (first + timedelta(days=k) for k in range((last - first).days + 1)) if away(d)]
 
     def is_away_at(self, session: Session, user: str, at: datetime) -> bool:
-        return bool(self.days_away(session, user, at, at + timedelta(microseconds=1)))
+        return self._away_on(session, user)(at.astimezone(self.zone_of(session, user)).date())
 
 
 def covers(session: Session, rotation: str, start: datetime, end: datetime) -> list[Cover]:
