@@ -16,18 +16,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 
+from slackbot.clock import SystemClock
 from slackbot.config import Config
+from slackbot.db import Database
+from slackbot.scheduler import Lease
 from slackbot.testing.databases import scratch_schema
 from slackbot.testing.harness import standard_workspace
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import bot_environment, free_port, healthy, wait_for
 
 RUNS = 5
+LeaseRow = Callable[[], "str | None"]
 
 
 class Replica:
@@ -41,21 +47,27 @@ class Replica:
         wait_for(lambda: healthy(self.url), "a replica to start")
 
     def holder(self) -> str | None:
+        """The lease holder as /healthz shows it (a digest: it names no host or PID)."""
         try:
             return requests.get(self.url + "/healthz", timeout=2).json().get("scheduler_lease_holder")
         except requests.RequestException:
             return None
 
-    def holds(self) -> bool:
-        holder = self.holder()
+    def holds(self, lease: LeaseRow) -> bool:
+        holder = lease()
         return holder is not None and holder.split(":")[1] == str(self.process.pid)
 
 
-def takeover(survivor: Replica, holder: Replica, stop: int) -> float:
+def lease_row(url: str) -> LeaseRow:
+    """The lease's holder as the database has it (``host:pid:...``): /healthz shows only a digest."""
+    return Lease(Database(url), SystemClock(), "bench-observer", timedelta(seconds=3)).current_holder
+
+
+def takeover(survivor: Replica, holder: Replica, stop: int, lease: LeaseRow) -> float:
     os.kill(holder.process.pid, stop)
     stopped = time.monotonic()
     holder.process.wait()
-    while not survivor.holds():
+    while not survivor.holds(lease):
         time.sleep(0.02)
     return time.monotonic() - stopped
 
@@ -70,16 +82,17 @@ def main() -> None:
         stack.callback(sim.stop)
         standard_workspace(sim, Config())
         replicas = [Replica(sim, url, Path(folder)), Replica(sim, url, Path(folder))]
+        lease = lease_row(url)
         try:
             kills = []
             for _ in range(RUNS + 1):
-                wait_for(lambda replicas=replicas: any(r.holds() for r in replicas), "a holder")
-                holder = next(r for r in replicas if r.holds())
+                wait_for(lambda replicas=replicas: any(r.holds(lease) for r in replicas), "a holder")
+                holder = next(r for r in replicas if r.holds(lease))
                 survivor = next(r for r in replicas if r is not holder)
                 if len(kills) < RUNS:
-                    kills.append(takeover(survivor, holder, signal.SIGKILL))
+                    kills.append(takeover(survivor, holder, signal.SIGKILL, lease))
                 else:
-                    terminated = takeover(survivor, holder, signal.SIGTERM)
+                    terminated = takeover(survivor, holder, signal.SIGTERM, lease)
                 replicas = [survivor, Replica(sim, url, Path(folder))]
         finally:
             for replica in replicas:

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from slackbot.config import CHANNEL_KEYS, ChannelsSection, ConfigError, looks_like_channel_id
-from slackbot.db import Database
+from slackbot.db import Database, upsert
 from slackbot.models import SlackCache
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class WorkspaceCache:
 
     def put(self, key: str, value: Any, now: datetime) -> None:
         with self.db.transaction() as session:
-            session.merge(SlackCache(key=key, value=value, updated_at=now))
+            upsert(session, SlackCache, {"key": key, "value": value, "updated_at": now}, ("key",))
 
 
 def forget_channel(session: Session, channel_id: str) -> None:

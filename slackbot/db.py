@@ -19,6 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -105,6 +106,20 @@ def begin_immediate(dbapi_connection: Any) -> None:
     finally:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def insert_for(session: Session, model: Any) -> Any:
+    """An INSERT of ``model`` in the session's dialect, which has ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (both databases the bot runs on do)."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+def upsert(session: Session, model: Any, values: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Insert the row, or update the one with the same ``keys``, in one statement: replicas that write
+    the same row at once both succeed (``session.merge`` reads, then inserts, and the second fails)."""
+    statement = insert_for(session, model).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 
 READ_ONLY = "fulfillbot_read_only"

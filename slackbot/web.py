@@ -6,12 +6,15 @@ use (in each worker), never at import time.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from waitress import wasyncore
+from waitress.server import create_server
 
 from slackbot.app import Bot, parked_counts
 from slackbot.edge import MAX_BODY, Answer, content_length, slack_signature_ok
@@ -97,7 +100,9 @@ class WebApp:
         ok = self.bot.ctx.db.ping()
         document: dict[str, Any] = {"status": "ok" if ok else "unavailable", "database": ok}
         if ok:
-            document["scheduler_lease_holder"] = self.bot.ctx.scheduler.lease.current_holder()
+            document["scheduler_lease_holder"] = opaque(
+                self.bot.ctx.settings.signing_secret, self.bot.ctx.scheduler.lease.current_holder()
+            )
         return Answer.json(200 if ok else 503, document)
 
     def metrics(self, _environ: WSGIEnvironment, _headers: dict[str, str], _body: bytes) -> Answer:
@@ -113,6 +118,14 @@ class WebApp:
         return self.bot.ctx.webhooks.handle(headers, body)
 
 
+def opaque(secret: str, holder: str | None) -> str | None:
+    """Which process holds the lease, as a digest: equal for equal holders (a load balancer, a test
+    or an operator comparing replicas can tell), without telling anyone its host name and PID."""
+    if holder is None:
+        return None
+    return hmac.new(secret.encode(), holder.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def _page_handler(page: Page) -> Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]:
     def handle(environ: WSGIEnvironment, headers: dict[str, str], _body: bytes) -> Answer:
         return page(PageRequest.parse(str(environ.get("QUERY_STRING", "")), headers.get("cookie", "")))
@@ -120,21 +133,60 @@ def _page_handler(page: Page) -> Callable[[WSGIEnvironment, dict[str, str], byte
     return handle
 
 
-class _QuietHandler(WSGIRequestHandler):
-    timeout = 10  # a client that declares more body than it sends is cut off, not waited for forever
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+SERVER_THREADS = 8  # requests answered at once; a request reaches a thread only once it has fully arrived
+CONNECTIONS = 2000  # open connections (slow ones included) before new ones wait in the listen backlog
+IDLE_TIMEOUT = 30  # seconds a connection may send nothing before it is closed
 
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+class HttpServer:
+    """The bot's HTTP server: waitress, which reads each request (headers and body) in its I/O loop
+    and hands it to one of its threads only once the whole body has arrived. A client that trickles
+    its body holds a socket, never a thread, so it cannot starve ``/healthz`` or ``/slack/events``
+    (a threaded server such as wsgiref's, or gunicorn's ``gthread`` worker, reads the body in the
+    thread that answers). Bodies over ``MAX_BODY`` are refused before they are read, idle connections
+    are closed after ``IDLE_TIMEOUT``, and waitress never shows a traceback to a client."""
+
+    def __init__(self, wsgi_app: Any, host: str, port: int):
+        self._map: dict[int, Any] = {}
+        self._server = create_server(
+            wsgi_app,
+            host=host,
+            port=port,
+            map=self._map,
+            threads=SERVER_THREADS,
+            connection_limit=CONNECTIONS,
+            channel_timeout=IDLE_TIMEOUT,
+            cleanup_interval=5,
+            max_request_body_size=MAX_BODY,
+            max_request_header_size=64 * 1024,
+            asyncore_use_poll=True,  # select() stops at 1,024 file descriptors
+            ident="fulfillbot",
+            expose_tracebacks=False,
+        )
+        self.server_port = int(self._server.effective_port)
+        self._stop = threading.Event()
+        self._stopped = threading.Event()
+
+    def serve_forever(self, poll_interval: float = 0.2) -> None:
+        try:
+            while not self._stop.is_set():
+                wasyncore.loop(timeout=poll_interval, map=self._map, use_poll=True, count=1)
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        """Stop the I/O loop (within one ``poll_interval``)."""
+        self._stop.set()
+        self._stopped.wait(timeout=10)
+
+    def server_close(self) -> None:
+        """Close the listening socket and every open connection, and stop the threads."""
+        wasyncore.close_all(self._map)
+        self._server.task_dispatcher.shutdown(timeout=5)
 
 
-def make_http_server(wsgi_app: Any, host: str, port: int) -> ThreadingWSGIServer:
-    server = make_server(host, port, wsgi_app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
-    assert isinstance(server, ThreadingWSGIServer)
-    return server
+def make_http_server(wsgi_app: Any, host: str, port: int) -> HttpServer:
+    return HttpServer(wsgi_app, host, port)
 
 
 class LazyApplication:

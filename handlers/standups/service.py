@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.standups import messages
 from handlers.standups.models import StandupAway, StandupDay, StandupEntry
 from handlers.standups.schedule import AwayRanges, Group
+from slackbot.db import insert_for
 from slackbot.work import Work
 
 
@@ -98,8 +98,7 @@ def claim_prompts(session: Session, due: list[tuple[str, date]], now: datetime) 
     if not due:
         return []
     rows = [{"user_id": u, "day": d, "answers": [], "blocked": False, "prompted_at": now} for u, d in due]
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(StandupEntry)
+    statement = insert_for(session, StandupEntry)
     created = session.execute(
         statement.values(rows).on_conflict_do_nothing().returning(StandupEntry.user_id, StandupEntry.day)
     )

@@ -17,7 +17,7 @@ from slackbot.config import Config, Settings
 from slackbot.ratelimit import SlackLimits
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.slack_sim import SlackSimulator
-from slackbot.web import ThreadingWSGIServer, WebApp, make_http_server
+from slackbot.web import HttpServer, WebApp, make_http_server
 
 SIGNING_SECRET = "simulated-signing-secret"
 FAST_SLACK = SlackLimits(scale=1000.0)  # the harness paces like Slack, but a thousand times faster
@@ -72,7 +72,7 @@ class Harness:
         standard_workspace(self.sim, self.config)
         self.database_url = database_url
         self.extra_settings = settings
-        self._server: ThreadingWSGIServer | None = None
+        self._server: HttpServer | None = None
         self._bot: Bot | None = None
         self._driver: SlackDriver | None = None
 
