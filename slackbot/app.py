@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, func, select
 
 from slackbot import charts, pagerduty
+from slackbot.access import Access, GroupMembers, People
 from slackbot.capability import Capability
 from slackbot.channels import SlackUnavailable, WorkspaceCache, identify, resolve_channels
 from slackbot.charts import Charts
@@ -137,16 +138,24 @@ def build_bot(
         url_verification_enabled=False,
         logger=bolt_log,
     )
+    access = Access(
+        db,
+        config.slack.admins,
+        str(identity.get("team_id") or ""),
+        GroupMembers(db, delivery_client),  # never waits out a 429 at start
+        People(requests_client),
+    )
     ctx = BotContext(
         settings=settings,
         config=config,
         db=db,
+        access=access,
         clock=clock,
         metrics=metrics,
         scheduler=scheduler,
         outbox=outbox,
         inbox=inbox,
-        commands=CommandRegistry(config.slack.admins, executor.run_soon, lambda url, text: _reply(outbox, url, text)),
+        commands=CommandRegistry(access, executor.run_soon, lambda url, text: _reply(outbox, url, text)),
         interactions=Interactions(bolt, outbox, requests_client),
         webhooks=GitLabWebhooks(settings.gitlab_webhook_secret, inbox),
         home=HomeSections(),
@@ -173,6 +182,7 @@ def build_bot(
         outbox.register(pagerduty.KIND, pagerduty.sender(ctx.pagerduty, db, ctx.team_url))
     scheduler.add("inbox.retries", inbox.sweep, Priority.URGENT)
     scheduler.add("plumbing.prune", lambda now: _prune(db, now), Priority.HOME)
+    scheduler.add("slack.refresh_groups", access.groups.refresh, background=True)
     for capability in capabilities:
         for command in capability.commands:
             ctx.commands.router(command.name, command.summary)
@@ -180,8 +190,9 @@ def build_bot(
         capability.register(ctx)
     ctx.commands.install(bolt)
     bolt.error(_answer_errors)
+    access.groups.refresh(clock.now())  # the roles that come from user groups hold from the first request
     log.info("features: %s", "; ".join(feature_summary(settings, config, capabilities)))
-    return Bot(ctx, bolt, SlackEdge(bolt, inbox, metrics))
+    return Bot(ctx, bolt, SlackEdge(bolt, inbox, metrics, access, lambda url, text: _reply(outbox, url, text)))
 
 
 def _learn_workspace(

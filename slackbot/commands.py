@@ -18,6 +18,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from slackbot.access import Access, NotAllowed, Rule
+
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +34,6 @@ class CommandCall:
     channel_id: str
     text: str
     trigger_id: str
-    is_admin: bool
     response_url: str = ""
 
 
@@ -45,7 +46,7 @@ class Subcommand:
     arguments: str
     description: str
     handler: Handler
-    admin_only: bool = False
+    allowed: Rule | None = None  # who may run it (checked before the handler); None: anyone
     slow: bool = False
 
 
@@ -62,11 +63,12 @@ class CommandRouter:
         handler: Handler,
         description: str,
         arguments: str = "",
-        admin_only: bool = False,
+        allowed: Rule | None = None,
         slow: bool = False,
     ) -> None:
-        """Add ``/command name ...``; the name "" is what a text that matches no subcommand runs."""
-        sub = Subcommand(name, arguments, description, handler, admin_only, slow)
+        """Add ``/command name ...``; the name "" is what a text that matches no subcommand runs.
+        ``allowed``: the rule that says who may run it, asked before the handler runs."""
+        sub = Subcommand(name, arguments, description, handler, allowed, slow)
         if name:
             self.subcommands[name] = sub
         else:
@@ -105,8 +107,8 @@ class CommandRegistry:
     ``later`` runs work after the ack (a slow subcommand); ``reply(response_url, text)`` records its
     answer in the outbox."""
 
-    def __init__(self, admins: list[str], later: Later, reply: Reply):
-        self.admins = set(admins)
+    def __init__(self, access: Access, later: Later, reply: Reply):
+        self.access = access
         self.later = later
         self.reply = reply
         self.routers: dict[str, CommandRouter] = {}
@@ -128,19 +130,20 @@ class CommandRegistry:
                 unknown = f"I don't know `{rest}`. " if rest and rest.lower() != "help" else ""
                 ack(text=unknown + router.usage(), response_type="ephemeral")
                 return
-            user_id = _text(command, "user_id")
-            if sub.admin_only and user_id not in self.admins:
-                ack(text=f"`{router.command} {sub.name}` is for admins only.", response_type="ephemeral")
-                return
             call = CommandCall(
                 command=router.command,
-                user_id=user_id,
+                user_id=_text(command, "user_id"),
                 channel_id=_text(command, "channel_id"),
                 text=rest,
                 trigger_id=_text(command, "trigger_id"),
-                is_admin=user_id in self.admins,
                 response_url=_text(command, "response_url"),
             )
+            if sub.allowed is not None:
+                try:
+                    self.access.require(sub.allowed, call.user_id)
+                except NotAllowed as refused:
+                    ack(text=str(refused), response_type="ephemeral")
+                    return
             if sub.slow:
                 ack()
                 self.later(lambda: self._answer_later(call, sub, router))
@@ -191,6 +194,8 @@ def answer(work: Callable[[], str | None], usage: Callable[[], str]) -> str | No
         return work()
     except UsageError as exc:
         return f"{exc}\n\n{usage()}"
+    except NotAllowed as refused:
+        return str(refused)
     except Exception:
         log.exception("command failed")
         return FAILED

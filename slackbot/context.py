@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from slackbot import idempotency
+from slackbot.access import Access
 from slackbot.charts import Charts
 from slackbot.clock import Clock
 from slackbot.commands import CommandRegistry
@@ -38,6 +39,7 @@ class BotContext:
     settings: Settings
     config: Config
     db: Database
+    access: Access
     clock: Clock
     metrics: Metrics
     scheduler: Scheduler

@@ -13,13 +13,14 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from slackbot.access import ELSEWHERE, Access
 from slackbot.inbox import Inbox
 from slackbot.metrics import Metrics
 from slackbot.payload import json_object, routing_problem
@@ -83,10 +84,28 @@ def _kind(body: dict[str, Any]) -> str:
 class SlackEdge:
     """What Slack sends, from any transport (HTTP or Socket Mode), after it is authenticated."""
 
-    def __init__(self, bolt: App, inbox: Inbox, metrics: Metrics):
+    def __init__(self, bolt: App, inbox: Inbox, metrics: Metrics, access: Access, tell: Callable[[str, str], None]):
+        """``tell(response_url, text)`` records an ephemeral answer in the outbox."""
         self.bolt = bolt
         self.inbox = inbox
         self.metrics = metrics
+        self.access = access
+        self.tell = tell
+
+    def _refuse_elsewhere(self, body: dict[str, Any]) -> BoltResponse:
+        """A command's answer is shown to the person; a button's or a form's is not, so a form is
+        closed and a click is answered through the ``response_url`` Slack gave with it."""
+        if body.get("type") == "view_submission":
+            return BoltResponse(
+                status=200, body=json.dumps({"response_action": "clear"}), headers={"content-type": "application/json"}
+            )
+        if "command" in body:
+            answer = {"response_type": "ephemeral", "text": ELSEWHERE}
+            return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            self.tell(response_url, ELSEWHERE)
+        return BoltResponse(status=200, body="")
 
     def events_api(self, body: dict[str, Any], raw: bytes | None = None) -> Answer:
         kind = body.get("type")
@@ -120,6 +139,10 @@ class SlackEdge:
         if problem is not None:
             log.warning("rejected a %s request: %s", _kind(body), problem)
             return BoltResponse(status=400, body=f"malformed request: {problem}")
+        elsewhere = self.access.from_elsewhere(body)
+        if elsewhere is not None:
+            log.warning("refused a %s request from another workspace (%s)", _kind(body), elsewhere)
+            return self._refuse_elsewhere(body)
         raw: str | dict[str, Any] = body
         if mode == "http":  # Bolt parses the body itself: give it exactly what was checked
             raw = urlencode(body if "command" in body else {"payload": json.dumps(body)})

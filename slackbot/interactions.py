@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from slackbot.access import NotAllowed
 from slackbot.commands import FAILED
 from slackbot.outbox import Outbox
 from slackbot.work import Work
@@ -95,7 +96,10 @@ class Interactions:
 
         def listener(ack: Ack, body: dict[str, Any]) -> None:
             click = _click(body)
-            view = view_for(click) if click.user_id else "That click came without a user."
+            try:
+                view = view_for(click) if click.user_id else "That click came without a user."
+            except NotAllowed as refused:
+                view = str(refused)
             problem = view if isinstance(view, str) else self.open_view(click.trigger_id, view)
             ack()
             if problem:
@@ -140,6 +144,10 @@ class Interactions:
             except _Refused as refused:
                 ack(response_action="errors", errors=refused.errors)
                 return
+            except NotAllowed as refused:
+                first = next(iter(submission.values), "")
+                ack(response_action="errors", errors={first: str(refused)} if first else {})
+                return
             except Exception:
                 log.exception("the %s form failed", callback_id)
                 first = next(iter(submission.values), "")
@@ -176,6 +184,9 @@ class Interactions:
                 answer = run(work)
                 if answer:
                     work.slack.respond(response_url, answer)
+        except NotAllowed as refused:  # the unit of work is rolled back: the refusal is all that happens
+            with self.outbox.work() as work:
+                work.slack.respond(response_url, str(refused))
         except Exception:
             log.exception("%s failed", what)
             ack()

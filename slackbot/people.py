@@ -86,6 +86,16 @@ class Directory:
         }
         return {u: escape(known.get(u, u)) for u in user_ids}
 
+    def real_name(self, user_id: str) -> str:
+        """How a person is called in a GitLab issue the bot files: their Slack real name (from
+        ``users.info``), else their user ID. Raw text: the caller
+        makes it inert for where it goes."""
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except Exception:
+            return user_id
+        return str(user.get("real_name") or user.get("name") or user_id)
+
     def refresh(self, now: datetime) -> None:
         """One paginated ``users.list`` sweep, at most once a day whatever the config says. Configured
         people Slack does not list (or lists as deleted) keep the team's timezone; each is warned

@@ -2,6 +2,7 @@
 (the handbook's way); ``/blocker lift`` closes it. Both are announced in the status channel."""
 
 from handlers.blockers import listeners, senders
+from handlers.blockers.config import BlockersSection
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
 
@@ -14,5 +15,6 @@ def register(ctx: BotContext) -> None:
 CAPABILITY = Capability(
     name="blockers",
     register=register,
+    sections=(BlockersSection,),
     commands=(Command("/blocker", "production blockers that stop auto-deploy"),),
 )

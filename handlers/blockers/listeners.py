@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.orm import Session
+
 from handlers.blockers import messages, service
+from handlers.blockers.config import BlockersSection
+from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
 from slackbot.mrkdwn import normalise, truncate
 
+GROUP_ROLE = "blockers.group"
+MAY_BLOCK = Rule(
+    "open or lift production blockers",
+    "the escalation policy's people and the members of `[blockers] usergroup`",
+    ("incidents.escalation", GROUP_ROLE),
+)
+
 
 def register(ctx: BotContext) -> None:
     project = ctx.config.gitlab.app_project
+    group = ctx.config.section(BlockersSection).usergroup
+    ctx.access.groups.watch(group)
+
+    def in_group(session: Session, user: str, _subject: object) -> bool:
+        return ctx.access.in_group(session, group, user)
+
+    ctx.access.add_role(GROUP_ROLE, in_group)
 
     def require_gitlab() -> None:
         if ctx.gitlab is None:
@@ -42,9 +60,11 @@ def register(ctx: BotContext) -> None:
                         "No production blocker opened from Slack is open; give the issue number to lift another."
                     )
                 iid = latest.iid
+            if service.opened_by_bot(work.session, project, iid) is None:
+                raise UsageError(messages.not_ours(iid))
             service.request_lift(work, project, iid, call.user_id, call.response_url)
         return None
 
     router = ctx.commands.router("/blocker")
-    router.add("", open_blocker, "open a production::blocker issue in the app project", "REASON")
-    router.add("lift", lift, "close it (the latest, or the one given)", "[ISSUE]")
+    router.add("", open_blocker, "open a production::blocker issue in the app project", "REASON", allowed=MAY_BLOCK)
+    router.add("lift", lift, "close it (the latest, or the one given)", "[ISSUE]", allowed=MAY_BLOCK)

@@ -48,3 +48,14 @@ def refused(error: str) -> str:
 
 def retrying(error: str) -> str:
     return f"GitLab did not take it just now ({escape(error)}). I will keep trying and tell you here once it is done."
+
+
+def not_ours(iid: int) -> str:
+    return (
+        f"#{iid} is not an open production blocker I opened, so I left it alone. "
+        "`/blocker lift` closes only the blockers opened with `/blocker` (or `Stop auto-deploy`)."
+    )
+
+
+def no_longer_a_blocker(iid: int) -> str:
+    return f"#{iid} no longer carries `{LABEL}` or is already closed, so I left it alone."

@@ -6,6 +6,7 @@ from typing import Any
 
 from handlers.blockers import messages, service
 from handlers.blockers.models import Blocker
+from slackbot import usertext
 from slackbot.context import BotContext
 from slackbot.gitlab_client import gitlab_failure
 from slackbot.mrkdwn import plain
@@ -25,15 +26,12 @@ def register(ctx: BotContext) -> None:
             if blocker is None:
                 raise DeliveryError("the blocker request is gone", retryable=False)
             reason, user, path = blocker.reason, blocker.opened_by, blocker.project
-        try:
-            who = ctx.client.users_info(user=user)["user"].get("real_name") or user
-        except Exception:
-            who = user
+        who = ctx.directory.real_name(user)
         try:
             issue = project(path).issues.create(
                 {
                     "title": messages.title(plain(reason)),
-                    "description": messages.description(plain(reason), who),
+                    "description": messages.description(usertext.gitlab(plain(reason)), usertext.gitlab(who)),
                     "labels": [messages.LABEL],
                     "confidential": False,
                 }
@@ -60,8 +58,12 @@ def register(ctx: BotContext) -> None:
             work.slack.post(blocker.opened_by, messages.refused(error))
 
     def lift_issue(delivery: Delivery) -> dict[str, Any]:
+        """Closes the issue only while it is still an open ``production::blocker``: checked at send
+        time, against GitLab, since a label can be removed there after the request was recorded."""
         try:
             issue = project(delivery.args["project"]).issues.get(delivery.args["iid"])
+            if issue.state != "opened" or messages.LABEL not in (issue.labels or []):
+                raise DeliveryError(messages.no_longer_a_blocker(delivery.args["iid"]), retryable=False)
             issue.state_event = "close"
             issue.save()
         except DeliveryError:
@@ -87,7 +89,8 @@ def register(ctx: BotContext) -> None:
         return retrying
 
     def lift_refused(work: Work, delivery: Delivery, error: str) -> None:
-        tell(work, delivery, error, messages.refused(error))
+        left_alone = messages.no_longer_a_blocker(delivery.args["iid"])
+        tell(work, delivery, error, left_alone if error == left_alone else messages.refused(error))
 
     ctx.outbox.register(
         service.OPEN,

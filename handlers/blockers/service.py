@@ -41,6 +41,15 @@ def latest_open(session: Session) -> Blocker | None:
     )
 
 
+def opened_by_bot(session: Session, project: str, iid: int) -> Blocker | None:
+    """The open production blocker the bot filed as issue ``iid``: the only issues ``lift`` closes."""
+    return session.scalar(
+        select(Blocker).where(
+            Blocker.project == project, Blocker.iid == iid, Blocker.state == "open", Blocker.lifted_at.is_(None)
+        )
+    )
+
+
 def request_lift(work: Work, project: str, iid: int, user: str, response_url: str) -> None:
     work.out.add(LIFT, {"project": project, "iid": iid, "user": user, "response_url": response_url}, lane=lane(project))
 

@@ -9,10 +9,11 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.blockers import service as blockers
-from handlers.incidents import charts, messages, service
+from handlers.incidents import access, charts, messages, service
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
 from handlers.status.service import IncidentDaysWanted, PipelineFailed, ProbeAlerted
+from slackbot import usertext
 from slackbot.charts import send as send_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
@@ -21,6 +22,12 @@ from slackbot.interactions import Click, Shortcut
 from slackbot.mrkdwn import escape, mentioned_user, normalise, truncate
 from slackbot.work import Work
 
+BUTTON_RULES = {
+    messages.ACK: access.ACKNOWLEDGE,
+    messages.ESCALATE: access.ESCALATE,
+    messages.RESOLVE: access.RESOLVE,
+    messages.STOP_DEPLOYS: access.STOP_DEPLOYS,
+}
 DEPLOY_TEXT = 300  # what the incident says of the failed deploy, so its button's value stays small
 
 
@@ -63,6 +70,7 @@ class IncidentListeners:
         incident = service.lock(work.session, int(click.value))
         if incident is None:
             return "That incident no longer exists."
+        self.ctx.access.require(BUTTON_RULES[click.action_id], click.user_id, incident, work.session)
         if click.action_id == messages.ACK:
             answer = service.acknowledge(work, incident, click.user_id)
         elif click.action_id == messages.ESCALATE:
@@ -78,7 +86,7 @@ class IncidentListeners:
     def on_shortcut(self, work: Work, shortcut: Shortcut) -> str:
         link = self.ctx.permalink(shortcut.channel_id, shortcut.message_ts) if shortcut.message_ts else ""
         first_line = ((shortcut.message_text or "(no text)").strip().splitlines() or ["(no text)"])[0]
-        summary = truncate(first_line, 150)  # Slack's own text: its mentions and links keep rendering
+        summary = truncate(usertext.slack(first_line), 150)
         if link:
             summary += f" (<{link}|from this message>)"
         number = self.declare(work, summary, service.DEFAULT_SEVERITY, "shortcut", shortcut.user_id)
@@ -197,6 +205,7 @@ class IncidentListeners:
     def update_command(self, call: CommandCall) -> str:
         with self.ctx.work() as work:
             incident, text = self.target(work, call.text, "/incident update 12 the fix is deploying")
+            self.ctx.access.require(access.UPDATE, call.user_id, incident, work.session)
             if not text:
                 raise UsageError("Say what the status is: `/incident update 12 the fix is deploying`.")
             text = truncate(normalise(text), messages.NOTE_LENGTH)
@@ -205,18 +214,30 @@ class IncidentListeners:
             )
 
     def lead_command(self, call: CommandCall) -> str:
+        lead = self.person(call.text.split()[-1] if call.text.split() else "")
         with self.ctx.work() as work:
-            incident, rest = self.target(work, call.text, "/incident lead 12 @vitaly")
-            named = mentioned_user(rest)
-            lead = named or (self.ctx.directory.named(work.session, rest) if rest.startswith("@") else None)
-            if lead is None:
-                raise UsageError(f"`{rest}` is not someone I know: name the new lead, `/incident lead 12 @vitaly`.")
+            incident, _rest = self.target(work, call.text, "/incident lead 12 @vitaly")
+            self.ctx.access.require(access.LEAD, call.user_id, incident, work.session)
             answer = service.hand_lead(work, incident, call.user_id, lead)
             return answer or f"<@{lead}> now leads incident #{incident.id}."
+
+    def person(self, token: str) -> str:
+        """The active person a command names (a mention, a user ID, or ``@name`` of a known profile):
+        asked of Slack before the unit of work, so nobody is made lead who cannot be reached."""
+        user = mentioned_user(token)
+        if user is None and token.startswith("@"):
+            with self.ctx.db.reading() as session:
+                user = self.ctx.directory.named(session, token)
+        if user is None:
+            raise UsageError(f"`{token}` is not someone I know: name the new lead, `/incident lead 12 @vitaly`.")
+        if not self.ctx.access.people.is_active_human(user):
+            raise UsageError(f"`{token}` is not an active person in this workspace.")
+        return user
 
     def severity_command(self, call: CommandCall) -> str:
         with self.ctx.work() as work:
             incident, rest = self.target(work, call.text, "/incident severity 12 sev1")
+            self.ctx.access.require(access.SEVERITY, call.user_id, incident, work.session)
             severity = rest.lower()
             if severity not in messages.SEVERITIES:
                 raise UsageError("Give sev1, sev2 or sev3: `/incident severity 12 sev1`.")
@@ -230,6 +251,7 @@ class IncidentListeners:
             raise UsageError("GitLab is not configured (`GITLAB_TOKEN`), so there is no incident issue to file.")
         with self.ctx.work() as work:
             incident, _rest = self.target(work, call.text, "/incident issue 12", resolved=True)
+            self.ctx.access.require(access.ISSUE, call.user_id, incident, work.session)
             if incident.state != "resolved":
                 return f"Incident #{incident.id} is {incident.state}: its issue is filed when it is resolved."
             if incident.issue_state == "filing":
@@ -265,6 +287,7 @@ class IncidentListeners:
 
 def register(ctx: BotContext) -> IncidentListeners:
     listeners = IncidentListeners(ctx)
+    access.register(ctx.access, listeners.settings)
     for action in (messages.ACK, messages.ESCALATE, messages.RESOLVE, messages.STOP_DEPLOYS):
         ctx.interactions.on_click(action, listeners.on_button)
     ctx.interactions.on_click(messages.DECLARE_DEPLOY, listeners.on_declare_deploy)

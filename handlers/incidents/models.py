@@ -4,7 +4,7 @@ incident's page group (``incident:ID:pages``), so an acknowledgement cancels tho
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackbot.db import Base
@@ -75,3 +75,17 @@ class TimelineEntry(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(32), default="")
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class IncidentResponder(Base):
+    """Someone brought into an incident (paged, or handed the lead): a responder from then on, who
+    may act on it (CONTRACT.md, "Who may do what"), whatever the policy says later."""
+
+    __tablename__ = "incident_responders"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id", name="uq_incident_responders"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    since: Mapped[datetime]
+    why: Mapped[str] = mapped_column(String(32))  # paged, lead

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from handlers.incidents.models import Incident, TimelineEntry
+from slackbot import usertext
 from slackbot.durations import format_duration
 from slackbot.mrkdwn import USER_MENTION, plain, truncate
 
@@ -43,10 +44,11 @@ def labels(incident: Incident, extra: Sequence[str]) -> list[str]:
 def description(incident: Incident, entries: Sequence[TimelineEntry], names: Mapping[str, str], links: Links) -> str:
     def text(slack_text: str) -> str:
         named = USER_MENTION.sub(lambda m: f"<@{m[1]}|{names.get(m[1], m[1])}>", slack_text)
-        return " ".join(plain(named).split()).replace("|", "\\|")
+        return usertext.gitlab(" ".join(plain(named).split())).replace("|", "\\|")
 
     def who(user: str | None) -> str:
-        return f"@{names.get(user, user)}" if user else "nobody"
+        """A person by their Slack name (people's text too: never a GitLab mention)."""
+        return usertext.gitlab(f"@{names.get(user, user)}") if user else "nobody"
 
     paged = [text(e.text) for e in entries if e.kind == "paged"]
     slack = [

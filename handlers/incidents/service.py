@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from handlers.blockers.models import Blocker
 from handlers.incidents import messages
 from handlers.incidents.config import IncidentsSection
-from handlers.incidents.models import Incident, TimelineEntry
+from handlers.incidents.models import Incident, IncidentResponder, TimelineEntry
 from handlers.incidents.policy import Level, OnCallWanted, Step, levels, next_step, snapshot
 from slackbot import pagerduty
+from slackbot.db import insert_for
 from slackbot.durations import format_duration
 from slackbot.mrkdwn import is_user_id, plain, truncate
 from slackbot.outbox import Priority
@@ -52,6 +53,22 @@ def lock(session: Session, incident_id: int) -> Incident | None:
 
 def note(work: Work, incident: Incident, kind: str, actor: str = "", text: str = "") -> None:
     work.session.add(TimelineEntry(incident_id=incident.id, at=work.now, kind=kind, actor=actor, text=text))
+
+
+def add_responder(work: Work, incident: Incident, user: str, why: str) -> None:
+    """``user`` may act on the incident from now on (once, however often they are paged)."""
+    row = {"incident_id": incident.id, "user_id": user, "since": work.now, "why": why}
+    work.session.execute(insert_for(work.session, IncidentResponder).values(**row).on_conflict_do_nothing())
+
+
+def is_responder(session: Session, incident: Incident, user: str) -> bool:
+    """Paged for it, handed its lead, or leading it."""
+    if user == incident.lead:
+        return True
+    found = select(IncidentResponder.id).where(
+        IncidentResponder.incident_id == incident.id, IncidentResponder.user_id == user
+    )
+    return session.scalar(found.limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -187,6 +204,7 @@ def _page_level(
 ) -> None:
     assert planned.page_level is not None
     for user in users:
+        add_responder(work, incident, user, "paged")
         work.out.add(
             PAGE,
             {"incident": incident.id, "level": planned.page_level},
@@ -332,6 +350,7 @@ def hand_lead(work: Work, incident: Incident, by: str, lead: str) -> str | None:
     if incident.lead == lead:
         return f"<@{lead}> already leads incident #{incident.id}."
     incident.lead = lead
+    add_responder(work, incident, lead, "lead")
     note(work, incident, "lead", by, f"<@{lead}>")
     say(work, incident, f":crown: <@{lead}> now leads incident #{incident.id} (handed over by <@{by}>).")
     work.slack.post(lead, messages.lead_dm(incident, by), priority=Priority.URGENT)

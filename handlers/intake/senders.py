@@ -12,6 +12,7 @@ import gitlab
 
 from handlers.intake import messages, service
 from handlers.intake.models import IntakeRequest
+from slackbot import usertext
 from slackbot.context import BotContext
 from slackbot.gitlab_client import gitlab_failure
 from slackbot.outbox import Backoff, Delivery, DeliveryError, Sender
@@ -25,13 +26,7 @@ RETRIES = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1))
 def register(ctx: BotContext) -> None:
     settings = ctx.config.gitlab
     gitlab_users = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
-
-    def real_name(user_id: str) -> str:
-        try:
-            user = ctx.client.users_info(user=user_id)["user"]
-        except Exception:
-            return user_id
-        return str(user.get("real_name") or user.get("name") or user_id)
+    name = ctx.directory.real_name
 
     def file(delivery: Delivery) -> dict[str, Any]:
         if ctx.gitlab is None:
@@ -54,11 +49,11 @@ def register(ctx: BotContext) -> None:
             pm_mention = (
                 f"@{gitlab_users[pm]}"
                 if pm in gitlab_users
-                else f"{real_name(pm)} (PM in Slack; no GitLab username in the bot's config)"
+                else usertext.gitlab(f"{name(pm)} (PM in Slack; no GitLab username in the bot's config)")
             )
-            footer = messages.footer(real_name(user_id), link, str(answers["urgency"]), pm_mention)
+            footer = messages.footer(usertext.gitlab(name(user_id)), link, str(answers["urgency"]), pm_mention)
             description = messages.fill_template(
-                template, [(f, str(answers[f.block_id])) for f in messages.FIELDS], footer
+                template, [(f, usertext.gitlab(str(answers[f.block_id]))) for f in messages.FIELDS], footer
             )
             issue = project.issues.create({"title": answers["title"], "description": description, "labels": ["intake"]})
         except Exception as exc:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from handlers.oncall import messages, service
 from handlers.oncall.config import OncallSection, Rotation
-from handlers.oncall.models import OncallCoverRequest
+from handlers.oncall.models import OncallCoverRequest, OncallOverride
 from handlers.oncall.schedule import Plan
+from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError, whole_number
 from slackbot.context import BotContext
 from slackbot.interactions import Click
@@ -16,6 +19,11 @@ from slackbot.mrkdwn import mentioned_user
 from slackbot.work import Work
 
 SCHEDULE_WEEKS, SCHEDULE_WEEKS_MAX = 4, 26
+MEMBER = "oncall.member"  # about a rotation's name
+OVERRIDE_PARTY = "oncall.override_party"  # about an override: its author and the person it puts on call
+CHANGE = Rule("change a rotation's overrides and swaps", "the rotation's members", (MEMBER,))
+CANCEL = Rule("cancel an override", "its author or the person it puts on call", (OVERRIDE_PARTY,))
+COVER = Rule("cover a shift", "the rotation's members", (MEMBER,))
 
 
 def user_argument(token: str) -> str:
@@ -57,8 +65,15 @@ class OncallListeners:
             raise UsageError(f"There is no rotation `{name}` (rotations: {known}).")
         return rotation, self.plans[name]
 
-    def allowed(self, rotation: Rotation, call: CommandCall) -> bool:
-        return service.may_change(rotation, call.user_id, self.ctx.config.slack.admins)
+    def on_call_candidate(self, rotation: Rotation, token: str, asked_by: str) -> str:
+        """The person a command puts on call: an active human member of the workspace and, unless an
+        admin asks, one of the rotation's members (asked of Slack before any unit of work)."""
+        user = user_argument(token)
+        if user not in rotation.users and not self.ctx.access.is_admin(asked_by):
+            raise UsageError(f"<@{user}> is not in the rotation {rotation.name}; only an admin can put them on call.")
+        if not self.ctx.access.people.is_active_human(user):
+            raise UsageError(f"`{token}` is not an active person in this workspace.")
+        return user
 
     def show(self, call: CommandCall) -> str:
         if call.text.strip():
@@ -86,9 +101,8 @@ class OncallListeners:
         if len(words) != 4:
             raise UsageError(messages.USAGE_OVERRIDE)
         rotation, plan = self.rotation(words[0])
-        if not self.allowed(rotation, call):
-            return messages.refusal(rotation.name)
-        user = user_argument(words[1])
+        self.ctx.access.require(CHANGE, call.user_id, rotation.name)
+        user = self.on_call_candidate(rotation, words[1], call.user_id)
         start, end = instant_argument(words[2], plan.zone, end=False), instant_argument(words[3], plan.zone, end=True)
         if end <= start:
             raise UsageError(f"The override must end after it starts ({words[2]} → {words[3]}).")
@@ -101,13 +115,12 @@ class OncallListeners:
     def cancel(self, call: CommandCall, words: list[str]) -> str:
         if len(words) != 1 or not words[0].isdigit():
             raise UsageError("Usage: `/oncall override cancel ID` (`/oncall overrides` lists the IDs).")
-
-        def allowed(name: str) -> bool:
-            rotation = self.section.rotation(name)
-            return call.is_admin or (rotation is not None and self.allowed(rotation, call))
-
         with self.ctx.work() as work:
-            return service.cancel_override(work, int(words[0]), call.user_id, allowed)
+            row = service.lock_override(work.session, int(words[0]))
+            if row is None:
+                return f"There is no override {words[0]}. `/oncall overrides` lists them."
+            self.ctx.access.require(CANCEL, call.user_id, row, work.session)
+            return service.cancel_override(work, row)
 
     def overrides(self, call: CommandCall) -> str:
         with self.ctx.db.reading() as session:
@@ -119,9 +132,8 @@ class OncallListeners:
         if len(words) != 2:
             raise UsageError("Usage: `/oncall swap ROTATION @user`.")
         rotation, plan = self.rotation(words[0])
-        if not self.allowed(rotation, call):
-            return messages.refusal(rotation.name)
-        target = user_argument(words[1])
+        self.ctx.access.require(CHANGE, call.user_id, rotation.name)
+        target = self.on_call_candidate(rotation, words[1], call.user_id)
         with self.ctx.work() as work:
             return service.propose_swap(work, plan, call.user_id, target, self.people.zone_of(work.session, target))
 
@@ -154,11 +166,22 @@ class OncallListeners:
         if isinstance(found, str):
             return found
         request, plan = found
+        self.ctx.access.require(COVER, click.user_id, plan.name, work.session)
         return service.take_cover(work, plan, request, click.user_id)
 
 
 def register(ctx: BotContext, section: OncallSection, people: service.Availability) -> None:
     listeners = OncallListeners(ctx, section, people)
+
+    def member(_session: Session, user: str, rotation: object) -> bool:
+        found = section.rotation(rotation) if isinstance(rotation, str) else None
+        return found is not None and user in found.users
+
+    def override_party(_session: Session, user: str, row: object) -> bool:
+        return isinstance(row, OncallOverride) and user in (row.created_by, row.user_id)
+
+    ctx.access.add_role(MEMBER, member)
+    ctx.access.add_role(OVERRIDE_PARTY, override_party)
     ctx.interactions.on_click(messages.ACCEPT_SWAP, listeners.on_accept)
     ctx.interactions.on_click(messages.FIND_COVER, listeners.on_find_cover)
     ctx.interactions.on_click(messages.TAKE_COVER, listeners.on_take_cover)

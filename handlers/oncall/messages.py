@@ -49,10 +49,6 @@ def _only_text(text: str) -> tuple[str, list[dict[str, Any]]]:
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def refusal(rotation: str) -> str:
-    return f"Only the people in the {rotation} rotation and the admins may change it."
-
-
 def stretch(segment: Segment, zone: ZoneInfo) -> str:
     covered = " (override)" if segment.override is not None else ""
     return f"<@{segment.user}>{covered} until {when(segment.end, zone)}"

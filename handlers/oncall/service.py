@@ -4,7 +4,7 @@ row claimed once, so a restart or a missed tick neither skips nor repeats one.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -90,10 +90,6 @@ def pageable(session: Session, plan: Plan, away: Availability, at: datetime) -> 
     return segment.user, f"on call for {plan.name}"
 
 
-def may_change(rotation: Rotation, user: str, admins: Iterable[str]) -> bool:
-    return user in rotation.users or user in admins
-
-
 def add_override(
     work: Work, plan: Plan, user: str, start: datetime, end: datetime, by: str, reason: str
 ) -> OncallOverride:
@@ -121,14 +117,15 @@ def upcoming_overrides(session: Session, now: datetime) -> list[OncallOverride]:
     return list(session.scalars(query))
 
 
-def cancel_override(work: Work, override_id: int, by: str, allowed: Callable[[str], bool]) -> str:
-    row = work.session.scalar(select(OncallOverride).where(OncallOverride.id == override_id).with_for_update())
-    if row is None or row.cancelled_at is not None:
-        return f"There is no override {override_id}. `/oncall overrides` lists them."
-    if not allowed(row.rotation):
-        return messages.refusal(row.rotation)
+def lock_override(session: Session, override_id: int) -> OncallOverride | None:
+    """The override, locked, while it is not cancelled."""
+    row = session.scalar(select(OncallOverride).where(OncallOverride.id == override_id).with_for_update())
+    return row if row is not None and row.cancelled_at is None else None
+
+
+def cancel_override(work: Work, row: OncallOverride) -> str:
     row.cancelled_at = work.now
-    return f"Override {override_id} is cancelled: <@{row.user_id}> no longer covers {row.rotation}."
+    return f"Override {row.id} is cancelled: <@{row.user_id}> no longer covers {row.rotation}."
 
 
 def propose_swap(work: Work, plan: Plan, proposer: str, target: str, zone: ZoneInfo) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from handlers.questions import messages
 from handlers.questions.config import AutoReply, QuestionsSection
 from handlers.questions.models import AnswerReaction, Question, QuestionReply
+from slackbot import usertext
 from slackbot.mrkdwn import truncate
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
@@ -41,9 +42,9 @@ class Posted:
 
 
 def preview(text: str) -> str:
-    """The question's text on one line, cut to ``PREVIEW_LENGTH``. It stays as Slack sent it (escaped,
-    with its mentions and links), so it is shown as mrkdwn, never inside a link's label."""
-    return truncate(" ".join(text.split()), PREVIEW_LENGTH)
+    """The question's text on one line, cut to ``PREVIEW_LENGTH``, inert: it is shown in listings,
+    digests and the App Home, where a mention or a broadcast in it must notify nobody."""
+    return truncate(usertext.slack(" ".join(text.split())), PREVIEW_LENGTH)
 
 
 def find(session: Session, channel_id: str, ts: str, lock: bool = False) -> Question | None:

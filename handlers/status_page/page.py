@@ -4,7 +4,6 @@ service read. People are named only with ``show_people``; otherwise a mention re
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from handlers.incidents.models import Incident, TimelineEntry
 from handlers.status.history import Hourly, Tally, strip, window
 from handlers.status.models import ProbeState
-from slackbot.mrkdwn import USER_MENTION, plain
+from slackbot import usertext
 
 HOUR = 3600
 
@@ -36,10 +35,7 @@ class People:
         self.names = names  # None: nobody is named
 
     def text(self, slack_text: str) -> str:
-        def name(found: re.Match[str]) -> str:
-            return "someone" if self.names is None else f"<@{found[1]}|{self.names.get(found[1], found[1])}>"
-
-        return " ".join(plain(USER_MENTION.sub(name, slack_text)).split())
+        return usertext.public(slack_text, self.names)
 
     def person(self, user: str | None) -> str | None:
         return None if self.names is None or not user else self.names.get(user, user)

@@ -186,7 +186,11 @@ class SlackDriver:
 
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.sim.users[user_id]
-        return {"id": user_id, "username": user["name"], "name": user["name"], "team_id": self.sim.team_id}
+        return {"id": user_id, "username": user["name"], "name": user["name"], "team_id": self.team_of(user_id)}
+
+    def team_of(self, user_id: str) -> str:
+        """The person's workspace: another one for a Slack Connect guest (``add_user(team_id=...)``)."""
+        return str(self.sim.users[user_id]["team_id"])
 
     # ----- what people do ---------------------------------------------------------------------
 
@@ -254,7 +258,7 @@ class SlackDriver:
         channel_id = self.sim.channel_id(channel) if channel else self.sim.dm_channel(user)
         form = {
             "token": "verification-token-unused",
-            "team_id": self.sim.team_id,
+            "team_id": self.team_of(user),
             "team_domain": "simulated",
             "channel_id": channel_id,
             "channel_name": self.sim.channels[channel_id].name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -59,10 +59,12 @@ class Harness:
         capabilities: Sequence[Capability] | None = None,
         limits: SlackLimits = FAST_SLACK,
         background: bool = False,
+        groups: Mapping[str, list[str]] | None = None,
         **settings: Any,
     ):
         """``background``: run the deliverer's own loop (and pace in real time) instead of draining the
-        outbox after each step; for tests of rate limits and outages, which wait in real time."""
+        outbox after each step; for tests of rate limits and outages, which wait in real time.
+        ``groups``: user groups (handle: members) the workspace has besides the standard one."""
         self.config = config or Config()
         self.capabilities = list(capabilities) if capabilities is not None else installed()
         self.limits = limits
@@ -70,6 +72,8 @@ class Harness:
         self.clock = FakeClock(start)
         self.sim = SlackSimulator(clock=self.clock)
         standard_workspace(self.sim, self.config)
+        for handle, members in (groups or {}).items():
+            self.sim.add_usergroup(handle, members)
         self.database_url = database_url
         self.extra_settings = settings
         self._server: HttpServer | None = None

@@ -160,11 +160,13 @@ class SlackSimulator(LoopbackServer):
         is_bot: bool = False,
         real_name: str = "",
         deleted: bool = False,
+        team_id: str = "",
     ) -> None:
+        """``team_id``: another workspace's, for a Slack Connect guest in a shared channel."""
         offset = int(datetime.now(ZoneInfo(tz)).utcoffset().total_seconds())  # type: ignore[union-attr]
         self.users[user_id] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name,
             "real_name": real_name or name,
             "tz": tz,
@@ -728,8 +730,15 @@ class SlackSimulator(LoopbackServer):
         )
         return {}
 
-    def api_usergroups_list(self, _params: dict[str, Any]) -> dict[str, Any]:
-        return {"usergroups": list(self.usergroups.values())}
+    def api_usergroups_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Each group with its ``users`` only when ``include_users`` is true, as Slack does."""
+        include = str(params.get("include_users", "")).lower() in ("true", "1")
+        return {
+            "usergroups": [
+                {**g, "user_count": len(g["users"])} if include else {k: v for k, v in g.items() if k != "users"}
+                for g in self.usergroups.values()
+            ]
+        }
 
     def api_usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         group = self.usergroups.get(params["usergroup"])

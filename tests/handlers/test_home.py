@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from handlers.async_updates.models import AsyncUpdateReminder
+from slackbot.config import Config, SlackSection
 from slackbot.home import cap, section
 from slackbot.testing.harness import ASKER, TEAM, Harness
 
@@ -58,6 +61,12 @@ def test_sections_and_the_view_stay_within_slacks_limits() -> None:
     capped = cap([{"type": "divider"}] * 150)
     assert len(capped) == 100 and capped[-1]["elements"][0]["text"] == "and 51 more blocks not shown"
     assert cap([{"type": "divider"}] * 100) == [{"type": "divider"}] * 100
+
+
+@pytest.fixture
+def config() -> Config:
+    """Vitaly resolves the incidents declared here: with no escalation policy, only admins may."""
+    return Config(slack=SlackSection(admins=[VITALY]))
 
 
 def test_the_home_is_republished_when_something_in_it_changes(harness: Harness) -> None:
