@@ -1,5 +1,8 @@
 """The python-gitlab client, or None when GitLab is not configured (features say so at start)."""
 
+import hashlib
+import hmac
+
 import gitlab
 
 from slackbot.config import Settings
@@ -27,3 +30,11 @@ def gitlab_failure(exc: Exception) -> DeliveryError:
         message = f"{code or 'no answer'}: {exc.error_message}"
         return DeliveryError(message, retryable=code is None or code == 429 or code >= 500)
     return DeliveryError(f"no answer: {type(exc).__name__}", retryable=True)
+
+
+def marker(secret: str, what: str) -> str:
+    """What an issue the bot files is found again by (so a retry never files it twice): ``what``
+    with a digest of it keyed by a secret of the bot's (its GitLab token). Nobody can plant it in
+    text they give the bot, for this issue or one not filed yet."""
+    digest = hmac.new(secret.encode(), what.encode(), hashlib.sha256).hexdigest()[:20]
+    return f"fulfillbot-{what}-{digest}"

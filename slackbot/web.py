@@ -36,6 +36,9 @@ REASONS = {
 }
 
 
+SAFE_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))
+
+
 class WebApp:
     def __init__(self, bot: Bot):
         self.bot = bot
@@ -61,7 +64,12 @@ class WebApp:
         self.bot.ctx.metrics.http_requests.labels(path if route else "other", str(answer.status)).inc()
         start_response(
             f"{answer.status} {REASONS.get(answer.status, '')}",
-            [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body))), *answer.headers],
+            [
+                ("Content-Type", answer.content_type),
+                ("Content-Length", str(len(answer.body))),
+                *SAFE_HEADERS,
+                *answer.headers,
+            ],
         )
         return [answer.body]
 

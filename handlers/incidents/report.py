@@ -10,21 +10,22 @@ from datetime import UTC, datetime
 from handlers.incidents.models import Incident, TimelineEntry
 from slackbot import usertext
 from slackbot.durations import format_duration
+from slackbot.gitlab_client import marker
 from slackbot.mrkdwn import USER_MENTION, plain, truncate
 
 TITLE_LIMIT = 255
 SPOKEN = ("note", "update")  # timeline entries that are people's words, listed again in full
 
 
-def marker(incident: Incident) -> str:
+def issue_marker(incident_id: int, secret: str) -> str:
     """What a filed issue is searched for by, so a retry after an answer that got lost never files
-    it twice (the search matches substrings: ``marker_line`` tells incident 1 from 10)."""
-    return f"fulfillbot-incident-{incident.id}"
+    it twice. It cannot be forged from Slack (``gitlab_client.marker``)."""
+    return marker(secret, f"incident-{incident_id}")
 
 
-def marker_line(incident_id: int) -> str:
-    """The hidden first line of the description."""
-    return f"<!-- fulfillbot-incident-{incident_id} -->"
+def marker_line(incident_id: int, secret: str) -> str:
+    """The hidden first line of the description (people's text in it cannot open a comment)."""
+    return f"<!-- {issue_marker(incident_id, secret)} -->"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ def labels(incident: Incident, extra: Sequence[str]) -> list[str]:
     return ["incident", f"severity::{incident.severity.removeprefix('sev')}", *extra]
 
 
-def description(incident: Incident, entries: Sequence[TimelineEntry], names: Mapping[str, str], links: Links) -> str:
+def description(
+    incident: Incident, entries: Sequence[TimelineEntry], names: Mapping[str, str], links: Links, secret: str
+) -> str:
     def text(slack_text: str) -> str:
         named = USER_MENTION.sub(lambda m: f"<@{m[1]}|{names.get(m[1], m[1])}>", slack_text)
         return usertext.gitlab(" ".join(plain(named).split())).replace("|", "\\|")
@@ -56,7 +59,7 @@ def description(incident: Incident, entries: Sequence[TimelineEntry], names: Map
         f"[incident channel]({links.room})" if links.room else "",
     ]
     lines = [
-        marker_line(incident.id),
+        marker_line(incident.id, secret),
         f"**Summary:** {text(incident.summary)}",
         f"**Severity:** {incident.severity}",
         f"**Lead:** {who(incident.lead)}",

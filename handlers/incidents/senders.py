@@ -130,15 +130,15 @@ def register(ctx: BotContext) -> None:
             links = report.Links(status=ctx.link(session, incident.ref), room=room)
             fields = {
                 "title": report.title(incident),
-                "description": report.description(incident, entries, names, links),
+                "description": report.description(incident, entries, names, links, ctx.settings.gitlab_token),
                 "labels": ",".join(report.labels(incident, settings.labels)),
                 "issue_type": "incident",
             }
-            marker, incident_id = report.marker(incident), incident.id
+            token = ctx.settings.gitlab_token
+            found_by, line = report.issue_marker(incident.id, token), report.marker_line(incident.id, token)
         try:
             project = ctx.gitlab.projects.get(settings.issue_project(ctx.config), lazy=True)
-            wanted = {"search": marker, "in": "description"}  # "in" is a Python keyword: passed as a dict
-            line = report.marker_line(incident_id)
+            wanted = {"search": found_by, "in": "description"}  # "in" is a Python keyword: passed as a dict
             found = [
                 i for i in project.issues.list(query_parameters=wanted, get_all=False) if line in (i.description or "")
             ]

@@ -4,10 +4,11 @@ also sets a cookie, so links on the page keep working) or that cookie, matching
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers.incidents.service import open_incidents
@@ -24,7 +25,23 @@ from slackbot.pages import PageRequest
 log = logging.getLogger(__name__)
 
 COOKIE = "fulfillbot_status"
+COOKIE_LIFETIME = timedelta(days=30)
+CSP = page.content_security_policy()
 REFUSED = Answer(401, b"This status page needs its token: open it with ?token=...")
+
+
+def cookie_value(token: str, expires: datetime) -> str:
+    """What the cookie holds: when it expires, and a digest of that keyed by the token. Never the
+    token itself; a new ``STATUS_PAGE_TOKEN`` ends every cookie given before."""
+    stamp = str(int(expires.timestamp()))
+    return f"{stamp}.{hmac.new(token.encode(), b'status-cookie:' + stamp.encode(), hashlib.sha256).hexdigest()}"
+
+
+def cookie_valid(token: str, value: str, now: datetime) -> bool:
+    stamp, _, _digest = value.partition(".")
+    if not stamp.isdigit() or len(stamp) > 12 or int(stamp) < now.timestamp():
+        return False
+    return hmac.compare_digest(value.encode(), cookie_value(token, datetime.fromtimestamp(int(stamp), UTC)).encode())
 
 
 def register(ctx: BotContext) -> None:
@@ -42,7 +59,7 @@ def register(ctx: BotContext) -> None:
         if given is not None:
             ok = hmac.compare_digest(given.encode(), token.encode())
             return ok, ok
-        return hmac.compare_digest(request.cookies.get(COOKIE, "").encode(), token.encode()), False
+        return cookie_valid(token, request.cookies.get(COOKIE, ""), ctx.clock.now()), False
 
     def document() -> dict[str, Any]:
         now = ctx.clock.now()
@@ -74,11 +91,16 @@ def register(ctx: BotContext) -> None:
             log.warning("refused a request for the status page without its token")
             return REFUSED
         data = document()
-        headers: list[tuple[str, str]] = [("Cache-Control", "no-store")]
+        headers: list[tuple[str, str]] = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")]
         if set_cookie:
-            headers.append(("Set-Cookie", f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"))
+            value = cookie_value(token, ctx.clock.now() + COOKIE_LIFETIME)
+            lifetime = int(COOKIE_LIFETIME.total_seconds())
+            headers.append(
+                ("Set-Cookie", f"{COOKIE}={value}; Path=/; Max-Age={lifetime}; HttpOnly; Secure; SameSite=Strict")
+            )
         if as_json:
             return Answer(200, json.dumps(data).encode(), "application/json", tuple(headers))
+        headers.append(("Content-Security-Policy", CSP))
         return Answer(200, page.render(data).encode(), "text/html; charset=utf-8", tuple(headers))
 
     ctx.pages.get("/status", lambda request: serve(request, as_json=False))

@@ -136,12 +136,13 @@ class FakeGitLab(LoopbackServer):
     def _create_issue(self, project: str, data: dict[str, Any]) -> dict[str, Any]:
         iid = len(self.issues[project]) + 1
         labels = data.get("labels") or []
+        description, actions = quick_actions(str(data.get("description", "")))
         issue = {
             "id": next(self._ids),
             "iid": iid,
             "project_id": self.projects[project]["id"],
             "title": data["title"],
-            "description": data.get("description", ""),
+            "description": description,
             "labels": labels.split(",") if isinstance(labels, str) else list(labels),
             "confidential": bool(data.get("confidential", False)),
             "state": "opened",
@@ -153,6 +154,10 @@ class FakeGitLab(LoopbackServer):
             "references": {"short": f"#{iid}", "full": f"{project}#{iid}"},
             "created_at": _iso(datetime.now(UTC)),
         }
+        for command, argument in actions:
+            _run_quick_action(issue, command, argument)
+        issue["quick_actions"] = actions
+        issue["mentions"] = mentions(description) + [m for c, a in actions if c == "cc" for m in mentions(a)]
         self.issues[project].append(issue)
         return issue
 
@@ -228,6 +233,49 @@ ROUTES = [
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
     (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
 ]
+
+
+QUICK_ACTION = re.compile(r"^/([a-z_]+)(?:[ \t]+(.*))?$")
+QUICK_ACTIONS = {  # the ones GitLab runs in an issue description (a line of its own, outside code blocks)
+    "assign", "cc", "close", "confidential", "copy_metadata", "due", "duplicate", "estimate", "label",
+    "lock", "milestone", "move", "reassign", "relabel", "relate", "remove_due_date", "reopen", "severity",
+    "spend", "title", "unassign", "unlabel", "weight",
+}  # fmt: skip
+MENTION = re.compile(r"(?<![\w.+-])@([A-Za-z0-9_][\w.-]*)")
+
+
+def quick_actions(description: str) -> tuple[str, list[tuple[str, str]]]:
+    """As GitLab does for a description created through the API: each line that is a known quick
+    action (at the very start of the line, outside fenced code blocks) is run and removed."""
+    kept, actions, fenced = [], [], False
+    for line in description.split("\n"):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        found = None if fenced else QUICK_ACTION.match(line)
+        if found and found[1] in QUICK_ACTIONS:
+            actions.append((found[1], (found[2] or "").strip()))
+        else:
+            kept.append(line)
+    return "\n".join(kept), actions
+
+
+def mentions(text: str) -> list[str]:
+    """Who GitLab would notify for this text: ``@all``, groups and users."""
+    return MENTION.findall(text)
+
+
+def _run_quick_action(issue: dict[str, Any], command: str, argument: str) -> None:
+    names = [word.lstrip("~@").strip('"') for word in re.findall(r'~"[^"]+"|[~@]\S+', argument)]
+    if command == "close":
+        issue["state"] = "closed"
+    elif command == "confidential":
+        issue["confidential"] = True
+    elif command == "label":
+        issue["labels"] += [n for n in names if n not in issue["labels"]]
+    elif command == "unlabel":
+        issue["labels"] = [label for label in issue["labels"] if label not in names] if names else []
+    elif command == "assign":
+        issue["assignees"] += [{"username": n} for n in names]
 
 
 def _filter_issues(issues: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:

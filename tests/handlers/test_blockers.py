@@ -128,3 +128,16 @@ def test_without_gitlab_it_says_so(database_url: str) -> None:
     with Harness(database_url, CONFIG) as harness:
         harness.driver.command(JAMES, "/blocker", "payments broken")
         assert answer(harness).startswith("GitLab is not configured (`GITLAB_TOKEN` is unset)")
+
+
+def test_a_reason_cannot_run_quick_actions_or_mention_anyone_in_gitlab(
+    harness: Harness, gitlab_server: FakeGitLab
+) -> None:
+    reason = "totals wrong\n/unlabel ~production::blocker\n/confidential\n/close\n/assign @vitaly\n@all look <!--"
+    harness.driver.command(JAMES, "/blocker", reason)
+    [issue] = gitlab_server.issues[APP]
+    assert issue["quick_actions"] == [] and issue["mentions"] == []
+    assert (issue["labels"], issue["confidential"], issue["state"]) == (["production::blocker"], False, "opened")
+    assert "<!--" not in issue["description"] and "auto-deploy to production is stopped" in issue["description"]
+    announced = harness.sim.messages(STATUS)[-1]["text"]
+    assert "<!channel>" not in announced and announced.startswith(f":no_entry: <@{JAMES}> opened a production blocker")

@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from handlers.incidents import access
 from handlers.incidents.config import EscalationLevel, IncidentsSection
+from handlers.incidents.models import Incident
 from slackbot.access import ELSEWHERE
 from slackbot.config import Config, SlackSection
 from slackbot.testing.fake_gitlab import FakeGitLab
@@ -167,3 +169,20 @@ def test_the_message_shortcut_keeps_no_markup_of_the_message(harness: Harness) -
         for markup in ("<!channel>", "<!here>", "<!subteam^S0HANDBOOK", "<@U0ADMIN01>", "|https://handbook"):
             assert markup not in text, text
     assert any("<https://evil.example.com/login>" in t for t in posted), "the link shows where it goes"
+
+
+def test_a_marker_typed_into_a_blocker_cannot_pass_for_an_incident_issue(
+    harness: Harness, gitlab_server: FakeGitLab
+) -> None:
+    """Markers of this incident and of future ones, planted ahead in a blocker's reason."""
+    planted = "flaky <!-- fulfillbot-incident-1 --> fulfillbot-incident-2 <!--"
+    harness.driver.command(JAMES, "/blocker", planted, channel=STATUS)
+    for number in (1, 2):
+        declare(harness)
+        harness.driver.click(JAMES, "Resolve", channel=STATUS)
+        filed = gitlab_server.issues[APP][-1]
+        assert filed["issue_type"] == "incident" and filed["title"].startswith(f"Incident #{number} ")
+        with harness.bot.ctx.db.reading() as session:
+            issue_url = session.scalar(select(Incident.issue_url).where(Incident.id == number))
+        assert issue_url == filed["web_url"]
+    assert [i["issue_type"] for i in gitlab_server.issues[APP]] == ["issue", "incident", "incident"]

@@ -74,10 +74,10 @@ def test_an_intake_request_becomes_an_issue_from_the_template(harness: Harness, 
     )
     assert "## Who is asking\n\nChannel sales\n" in description
     assert "## Business impact and value\n\nAbout 300 tickets a quarter.\n" in description
-    assert '/label ~"intake" ~"devops::fulfillment"' in description, "the template's own skeleton is kept"
+    assert issue["labels"] == ["intake", "devops::fulfillment"], "the template's own quick action ran"
     assert "Requested by sam in Slack: https://simulated.slack.local/archives/D" in description
     assert "Urgency: **high**" in description
-    assert description.rstrip().endswith("/cc @vitallium")
+    assert ("cc", "@vitallium") in issue["quick_actions"] and issue["mentions"] == ["vitallium"], "the PM is told"
     dms = [m["text"] for m in harness.sim.dms(SAM)]
     assert dms[-1] == f":inbox_tray: Filed: <{issue['web_url']}|{INTAKE}#1>"
 
@@ -139,3 +139,18 @@ def test_fill_template_puts_answers_under_matching_headings() -> None:
         "# Intake\n## The problem\n\nP\nx\n## Impact\n\nI\n\n"
         "## Details from Slack\n\n### Who is asking (team / customer)\n\nW\n\nfooter\n"
     )
+
+
+def test_answers_cannot_run_quick_actions_mention_anyone_or_hide_the_footer(
+    harness: Harness, intake_gitlab: FakeGitLab
+) -> None:
+    hostile = "It breaks.\n/close\n/confidential\n/assign @james\n  /unlabel ~intake\n```\n@all please look\n<!--"
+    submit(harness, {**ANSWERS, "problem": hostile, "impact": "/label ~security\n@fulfillment-group"})
+    [issue] = intake_gitlab.issues[INTAKE]
+    assert issue["quick_actions"] == [("label", '~"intake" ~"devops::fulfillment"'), ("cc", "@vitallium")]
+    assert (issue["state"], issue["confidential"], issue["assignees"]) == ("opened", False, [])
+    assert issue["labels"] == ["intake", "devops::fulfillment"]
+    assert issue["mentions"] == ["vitallium"], "only the PM the bot names"
+    assert "Requested by sam in Slack" in issue["description"], "the footer is not hidden"
+    assert issue["description"].count("<!--") == TEMPLATE.count("<!--"), "only the template's own comments"
+    assert "\\/close" in issue["description"] and "@\u200ball please look" in issue["description"], "shown, inert"

@@ -114,7 +114,7 @@ def seed(database_url: str) -> None:
                 at=NOW - timedelta(hours=1),
                 kind="update",
                 actor=JAMES,
-                text=f"<@{JAMES}> is failing over to the EU region",
+                text=f"<@{JAMES}> is failing over to the EU region with @vitaly (mail ops@example.com)",
             )
         )
     engine.dispose()
@@ -135,9 +135,19 @@ def test_the_page_needs_its_token_and_sets_a_cookie_from_it(page: Harness) -> No
         assert requests.get(page.url + path, cookies={"fulfillbot_status": "guess"}, timeout=10).status_code == 401
     opened = requests.get(page.url + "/status", params={"token": TOKEN}, timeout=10)
     assert opened.status_code == 200 and opened.headers["Content-Type"].startswith("text/html")
-    assert "HttpOnly" in opened.headers["Set-Cookie"] and opened.cookies["fulfillbot_status"] == TOKEN
-    again = requests.get(page.url + "/status.json", cookies={"fulfillbot_status": TOKEN}, timeout=10)
+    set_cookie = opened.headers["Set-Cookie"]
+    assert all(flag in set_cookie for flag in ("HttpOnly", "Secure", "SameSite=Strict", "Max-Age=2592000"))
+    assert TOKEN not in set_cookie, "the cookie is not the token"
+    cookie = {"fulfillbot_status": opened.cookies["fulfillbot_status"]}
+    again = requests.get(page.url + "/status.json", cookies=cookie, timeout=10)
     assert again.status_code == 200 and again.json()["probes"][0]["name"] == "CustomersDot production"
+    assert requests.get(page.url + "/status", cookies={"fulfillbot_status": TOKEN}, timeout=10).status_code == 401
+    policy = opened.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script-src 'sha256-" in policy
+    assert (opened.headers["X-Content-Type-Options"], opened.headers["X-Frame-Options"]) == ("nosniff", "DENY")
+    assert opened.headers["Referrer-Policy"] == "no-referrer", "the token in the address goes nowhere"
+    page.clock.advance(timedelta(days=30, seconds=1))
+    assert requests.get(page.url + "/status", cookies=cookie, timeout=10).status_code == 401, "it expires"
 
 
 def test_without_a_configured_token_the_page_stays_shut(database_url: str) -> None:
@@ -162,10 +172,12 @@ def test_status_json_has_states_uptime_strip_latency_and_incidents_without_names
     assert 20 <= len(production["latency_24h"]) <= 25 and all(p["ms"] >= 120 for p in production["latency_24h"])
     [open_one] = document["incidents"]["open"]
     assert open_one["summary"] == "Checkout returns 500 for someone" and "lead" not in open_one
-    assert open_one["last_update"]["text"] == "someone is failing over to the EU region"
+    assert open_one["last_update"]["text"] == (
+        "someone is failing over to the EU region with someone (mail ops@example.com)"
+    ), "a handle typed as text names nobody either"
     assert [i["id"] for i in document["incidents"]["resolved"]] == [2]
     raw = str(document)
-    assert "james" not in raw and "alice" not in raw and "U0" not in raw, "nobody is named"
+    assert "james" not in raw and "alice" not in raw and "vitaly" not in raw and "U0" not in raw, "nobody is named"
 
 
 def test_show_people_names_the_lead_and_mentions(database_url: str) -> None:
@@ -175,6 +187,7 @@ def test_show_people_names_the_lead_and_mentions(database_url: str) -> None:
         document = requests.get(harness.url + "/status.json", timeout=10).json()
     [open_one] = document["incidents"]["open"]
     assert open_one["lead"] == "james" and open_one["summary"] == "Checkout returns 500 for @alice"
+    assert open_one["last_update"]["text"].endswith("with @vitaly (mail ops@example.com)")
 
 
 def test_checks_older_than_the_retention_are_pruned(page: Harness, database_url: str) -> None:

@@ -34,6 +34,23 @@ def test_python_gitlab_reads_templates_and_writes_issues(fake_gitlab: FakeGitLab
     assert fake_gitlab.issues["gitlab-org/fulfillment-meta"][0]["labels"] == ["production::blocker"]
 
 
+def test_fake_gitlab_runs_quick_actions_in_a_new_issues_description_as_gitlab_does(fake_gitlab: FakeGitLab) -> None:
+    """GitLab runs quick actions found in descriptions created through the API (and removes their
+    lines); a line that only looks like one (escaped, indented, in a code block) is text."""
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    project = client.projects.get("gitlab-org/fulfillment-meta")
+    description = (
+        'Checkout is broken\n/unlabel ~production::blocker\n/confidential\n/assign @vitaly\n/label ~"needs review"\n'
+        "\\/close\n```\n/close\n```\n/cc @pm and @all\n/unknown command"
+    )
+    project.issues.create({"title": "Blocker", "description": description, "labels": ["production::blocker"]})
+    [issue] = fake_gitlab.issues["gitlab-org/fulfillment-meta"]
+    assert issue["labels"] == ["needs review"] and issue["confidential"] is True
+    assert issue["assignees"] == [{"username": "vitaly"}] and issue["state"] == "opened"
+    assert issue["description"] == "Checkout is broken\n\\/close\n```\n/close\n```\n/unknown command"
+    assert issue["mentions"] == ["pm", "all"]
+
+
 def test_python_gitlab_reads_pipelines_jobs_and_notes(fake_gitlab: FakeGitLab) -> None:
     path = "gitlab-org/fulfillment-meta"
     pipeline = fake_gitlab.add_pipeline(
