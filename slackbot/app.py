@@ -29,14 +29,14 @@ from slackbot.commands import CommandRegistry
 from slackbot.config import Config, Settings
 from slackbot.context import BotContext
 from slackbot.db import Database
-from slackbot.edge import SlackEdge
+from slackbot.edge import REPLAY_WINDOW, SlackEdge
 from slackbot.executor import TrackingExecutor
 from slackbot.gitlab_client import make_gitlab
 from slackbot.home import HomeSections
-from slackbot.inbox import Inbox
+from slackbot.inbox import REQUEST_KEY, Inbox
 from slackbot.interactions import Interactions
 from slackbot.metrics import Metrics
-from slackbot.models import InboxItem, OutboxItem
+from slackbot.models import InboxItem, OutboxItem, ProcessedKey
 from slackbot.outbox import Outbox, Priority
 from slackbot.pagerduty import PagerDuty
 from slackbot.pages import Pages
@@ -244,6 +244,10 @@ def _prune(db: Database, now: datetime) -> None:
         )
         session.execute(
             delete(InboxItem).where(InboxItem.state.in_(("done", "dropped")), InboxItem.received_at < cutoff)
+        )
+        replayable = now - timedelta(seconds=2 * REPLAY_WINDOW)  # older ones fail the signature's window anyway
+        session.execute(
+            delete(ProcessedKey).where(ProcessedKey.key.like(REQUEST_KEY + "%"), ProcessedKey.processed_at < replayable)
         )
 
 

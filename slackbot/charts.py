@@ -11,7 +11,9 @@ by the renderer its capability registered under the chart's name.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import matplotlib
@@ -20,14 +22,18 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure
 from slack_sdk import WebClient
+from sqlalchemy import func, select
 
+from slackbot.models import OutboxItem
 from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
 KIND = "slack.chart"
+CHARTS_PER_MINUTE = 3  # per person
 WIDTH, HEIGHT, DPI = 8.0, 4.0, 100  # 800 x 400 pixels
+log = logging.getLogger(__name__)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 Renderer = Callable[[dict[str, Any]], Figure]
@@ -85,6 +91,23 @@ def send(out: Effects, to: str, name: str, data: dict[str, Any], title: str, alt
     the message's text, ``alt`` the image's."""
     args = {"to": to, "chart": name, "data": data, "title": title, "alt": alt, "fallback": fallback}
     out.add(KIND, args, lane=f"slack:{to}", priority=Priority.NORMAL)
+
+
+def answer_with_chart(out: Effects, user: str, name: str, data: dict[str, Any], title: str, alt: str, text: str) -> str:
+    """A stats command's answer: ``text`` (the figures), with the chart recorded for the asker's DM;
+    or, past ``CHARTS_PER_MINUTE`` for them (drawing one costs a third of a second of CPU), the
+    figures alone and why."""
+    since = out.now - timedelta(minutes=1)
+    recent = out.session.scalar(
+        select(func.count())
+        .select_from(OutboxItem)
+        .where(OutboxItem.kind == KIND, OutboxItem.lane == f"slack:{user}", OutboxItem.created_at > since)
+    )
+    if (recent or 0) >= CHARTS_PER_MINUTE:
+        log.warning("no chart for %s: %d asked for in the last minute", user, recent)
+        return f"{text}\n_No chart this time: you asked for {CHARTS_PER_MINUTE} in the last minute. Try again soon._"
+    send(out, user, name, data, title, alt, text)
+    return f"{text}\n_The chart is in your DM with me._"
 
 
 def already_shared(client: WebClient, channel: str, filename: str) -> bool:

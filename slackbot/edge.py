@@ -153,6 +153,13 @@ class SlackEdge:
             return BoltResponse(status=200, body="")
         return response
 
+    def _first_time(self, headers: Mapping[str, str], kind: str) -> bool:
+        """False for a replay of a signed command or interaction (answered 200, no effect)."""
+        if self.inbox.first_request(headers.get("x-slack-signature", "")):
+            return True
+        log.warning("ignored a %s request that was already taken (the same signed body again)", kind)
+        return False
+
     def http(self, headers: Mapping[str, str], raw: bytes) -> Answer:
         """A request to ``/slack/events`` whose signature has been checked."""
         started = time.perf_counter()
@@ -178,6 +185,8 @@ class SlackEdge:
                 kind, body = str(payload["type"]), payload
             else:
                 kind = "slash_command"
+            if not self._first_time(headers, kind):
+                return Answer(200)
             response = self.interactive(body, headers)
             content = response.headers.get("content-type", ["text/plain"])
             body_bytes = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")

@@ -15,6 +15,7 @@ leaves the others done.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import queue
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from slackbot import idempotency
 from slackbot.clock import Clock
 from slackbot.db import Database
 from slackbot.metrics import Metrics
@@ -42,6 +44,7 @@ FIRST_RETRY = timedelta(seconds=5)
 LONGEST_RETRY = timedelta(minutes=10)
 SWEEP_GRACE = timedelta(seconds=30)  # the receiving process processes at once; the sweep is for the rest
 BATCH = 50
+REQUEST_KEY = "slack-request:"  # processed keys that stand for a command or interaction seen
 PROCESSORS = 2
 
 
@@ -104,6 +107,14 @@ class Inbox:
         ]
         for thread in self._threads:
             thread.start()
+
+    def first_request(self, signature: str) -> bool:
+        """Whether a command or an interaction is new. They carry no ID of their own, and Slack never
+        sends one twice, so the same signed body again (within the replay window the signature
+        allows) is a replay: its signature is recorded once, and a repeat takes no effect."""
+        key = REQUEST_KEY + hashlib.sha256(signature.encode()).hexdigest()[:40]
+        with self.db.transaction() as session:
+            return idempotency.claim(session, key, self.clock.now())
 
     def store(self, source: str, kind: str, key: str, payload: dict[str, Any], raw: str | None = None) -> int | None:
         """Commit the item and hand it to the processors; None when its key was stored before (a

@@ -14,7 +14,7 @@ from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
 from handlers.status.service import IncidentDaysWanted, PipelineFailed, ProbeAlerted
 from slackbot import usertext
-from slackbot.charts import send as send_chart
+from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -281,8 +281,9 @@ class IncidentListeners:
         text = messages.stats(count, len(found), service.mean(to_ack), service.mean(to_resolve), len(to_resolve))
         chart = charts.data(found, now, count, self.zone)
         with self.ctx.work() as work:
-            send_chart(work.out, call.user_id, charts.NAME, chart, "Incidents per week", charts.alt(chart), text)
-        return f"{text}\n_The chart is in your DM with me._"
+            return answer_with_chart(
+                work.out, call.user_id, charts.NAME, chart, "Incidents per week", charts.alt(chart), text
+            )
 
 
 def register(ctx: BotContext) -> IncidentListeners:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers.questions import charts, messages, service
 from handlers.questions.config import QuestionsSection
 from handlers.questions.service import Posted, Reaction
-from slackbot.charts import send as send_chart
+from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall, weeks, whole_number
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -104,10 +104,9 @@ class QuestionListeners:
             found = service.weekly_stats(session, self.ctx.clock.now(), count, self.zone)
         text = messages.stats(found)
         with self.ctx.work() as work:
-            send_chart(
+            return answer_with_chart(
                 work.out, call.user_id, charts.NAME, charts.data(found), "Questions per week", charts.alt(found), text
             )
-        return f"{text}\n_The chart is in your DM with me._"
 
 
 def register(ctx: BotContext) -> None:

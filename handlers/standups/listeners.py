@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from handlers.standups import charts, messages, schedule, service
 from handlers.standups.config import StandupsSection
 from handlers.standups.models import StandupEntry
-from slackbot.charts import send as send_chart
+from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
@@ -125,8 +125,8 @@ class StandupListeners:
         with self.ctx.work() as work:
             names = self.ctx.directory.names(work.session, [r.user_id for r in rows])
             chart = charts.data([(w, a, c) for w, (a, c) in sorted(weekly.items())], rows, names)
-            send_chart(work.out, call.user_id, charts.NAME, chart, "Standup participation", charts.alt(chart), text)
-        return f"{text}\n_The chart is in your DM with me._"
+            title = "Standup participation"
+            return answer_with_chart(work.out, call.user_id, charts.NAME, chart, title, charts.alt(chart), text)
 
     def _participation(
         self,

@@ -6,7 +6,7 @@ from datetime import UTC, timedelta
 
 from handlers.status import charts, history, messages, pipelines, service
 from handlers.status.config import StatusSection
-from slackbot.charts import send as send_chart
+from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall
 from slackbot.context import BotContext
 from slackbot.inbox import InboxEvent, Rejected
@@ -45,8 +45,9 @@ def register(ctx: BotContext) -> None:
                 incidents.days,
                 now,
             )
-            send_chart(work.out, call.user_id, charts.NAME, chart, "Service status", charts.alt(chart), text)
-        return f"{text}\n_The chart is in your DM with me._"
+            return answer_with_chart(
+                work.out, call.user_id, charts.NAME, chart, "Service status", charts.alt(chart), text
+            )
 
     ctx.on_webhook("pipeline", pipelines.from_webhook, on_pipeline)
     ctx.commands.router("/fulfillment").add("status", describe, "health probes: state, latency, certificates")

@@ -80,6 +80,7 @@ class SlackDriver:
         self.verifier = SignatureVerifier(signing_secret)
         self.settle = settle
         self.socket_mode = socket_mode
+        self.last_sent: tuple[str, dict[str, str]] = ("", {})
         self.retried: list[str] = []  # why Slack delivered an event again: http_timeout or http_error
 
     # ----- raw requests -----------------------------------------------------------------------
@@ -103,7 +104,16 @@ class SlackDriver:
             **self.signed_headers(body, timestamp),
             **(headers or {}),
         }
+        self.last_sent = (body, all_headers)
         response = self.post(body, all_headers)
+        self.settle()
+        return response
+
+    def replay(self) -> Answered:
+        """Send the last request again, byte for byte with its signature, as an attacker who caught
+        it would (within the replay window)."""
+        body, headers = self.last_sent
+        response = self.post(body, headers)
         self.settle()
         return response
 

@@ -141,3 +141,9 @@ def test_a_reason_cannot_run_quick_actions_or_mention_anyone_in_gitlab(
     assert "<!--" not in issue["description"] and "auto-deploy to production is stopped" in issue["description"]
     announced = harness.sim.messages(STATUS)[-1]["text"]
     assert "<!channel>" not in announced and announced.startswith(f":no_entry: <@{JAMES}> opened a production blocker")
+
+
+def test_a_replayed_command_takes_effect_once(harness: Harness, gitlab_server: FakeGitLab) -> None:
+    harness.driver.command(JAMES, "/blocker", "invoice totals are wrong", channel=STATUS)
+    assert harness.driver.replay().status_code == 200
+    assert len(gitlab_server.issues[APP]) == 1 and len(harness.sim.messages(STATUS)) == 1

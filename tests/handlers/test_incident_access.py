@@ -186,3 +186,12 @@ def test_a_marker_typed_into_a_blocker_cannot_pass_for_an_incident_issue(
             issue_url = session.scalar(select(Incident.issue_url).where(Incident.id == number))
         assert issue_url == filed["web_url"]
     assert [i["issue_type"] for i in gitlab_server.issues[APP]] == ["issue", "incident", "incident"]
+
+
+def test_a_replayed_click_takes_effect_once(harness: Harness) -> None:
+    incident = declare(harness)
+    harness.driver.click(JAMES, "Escalate", channel=STATUS)
+    assert harness.driver.replay().status_code == 200
+    pings = [m for m in harness.sim.replies(STATUS, incident["ts"]) if m["text"].startswith("<!subteam^")]
+    assert len(pings) == 1, "escalated to level 2 once"
+    assert "paged level 2 of 2" in state(harness, incident)

@@ -202,6 +202,16 @@ def test_resolve_posts_the_timeline_with_tta_and_ttr(harness: Harness, pagerduty
     )
     assert harness.sim.dms(JAMES)[-1]["text"].startswith("*Incidents, last 4 weeks*: 2 declared"), "the fallback"
 
+    for _ in range(3):  # charts cost CPU to draw: a few a minute per person, then the figures alone
+        harness.driver.command(JAMES, "/incident", "stats 4")
+    assert harness.sim.ephemerals_for(JAMES)[-1]["text"].endswith(
+        "_No chart this time: you asked for 3 in the last minute. Try again soon._"
+    )
+    assert len(harness.sim.files_in(JAMES)) == 3
+    harness.advance(timedelta(minutes=1))
+    harness.driver.command(JAMES, "/incident", "stats 4")
+    assert len(harness.sim.files_in(JAMES)) == 4, "a minute later, a chart again"
+
 
 def test_pagerduty_events_field_by_field(harness: Harness, pagerduty: FakePagerDuty) -> None:
     incident = declare(harness)
