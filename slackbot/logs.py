@@ -5,6 +5,9 @@ import re
 from collections.abc import Iterable
 
 TOKEN_PATTERN = re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|glpat-[A-Za-z0-9_-]+)")
+# A response_url (and any webhook URL of Slack's) lets whoever holds it answer as the bot: its path is
+# a credential. slack_sdk logs whole URLs at DEBUG.
+WEBHOOK_PATH = re.compile(r"(https?://[^/\s'\"]*(?:hooks\.slack\.com|/response)/)[^\s'\"]+")
 REDACTED = "[redacted]"
 
 
@@ -18,7 +21,7 @@ class RedactSecrets(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return TOKEN_PATTERN.sub(REDACTED, text)
+        return WEBHOOK_PATH.sub(lambda found: found[1] + REDACTED, TOKEN_PATTERN.sub(REDACTED, text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

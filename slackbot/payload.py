@@ -38,7 +38,8 @@ def json_object(raw: bytes | str) -> dict[str, Any] | None:
     """A JSON object, or None for anything else: not UTF-8, not JSON, too deep, a number of more than
     4,300 digits or beyond a float's range, NaN or Infinity, a root that is not an object."""
     try:
-        parsed = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite)
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw  # json.loads would take UTF-16 and 32 too
+        parsed = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         if not isinstance(parsed, dict):
             return None
         escaped = _SURROGATE_ESCAPE.search(raw) if isinstance(raw, str) else _SURROGATE_ESCAPE_BYTES.search(raw)
@@ -89,6 +90,13 @@ def routing_problem(body: dict[str, Any]) -> str | None:
         isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
     ):
         return "authorizations is not a list of objects"
+    response_urls = body.get("response_urls")
+    if response_urls is not None and not (
+        isinstance(response_urls, list)
+        and len(response_urls) <= 1
+        and all(isinstance(u, dict) and isinstance(u.get("response_url"), str) for u in response_urls)
+    ):
+        return "response_urls is not a list of at most one object with a response_url"
     if "command" in body:
         return None if isinstance(body["command"], str) and isinstance(body.get("text", ""), str) else "bad command"
     kind = body.get("type")

@@ -263,19 +263,22 @@ def find_posted(client: WebClient, channel: str, thread_ts: str | None, delivery
 
 def post_once(client: WebClient, delivery: Delivery, params: dict[str, Any]) -> dict[str, Any]:
     """``chat.postMessage`` carrying its outbox row's ID; when an earlier attempt may have reached
-    Slack (a crash, a timeout), it is looked for first and not posted twice."""
-    call = Call(POST_MESSAGE, str(params.get("channel", "")), delivery.urgent)
+    Slack (a crash, a timeout), it is looked for first and not posted twice. A failure names the
+    call that failed: the look (``conversations.history`` or ``.replies``) or the post."""
+    channel, thread_ts = str(params.get("channel", "")), params.get("thread_ts")
+    if delivery.maybe_sent:
+        look = Call("conversations.replies" if thread_ts else "conversations.history", channel, delivery.urgent)
+        try:
+            found = find_posted(client, channel, thread_ts, delivery.id)
+        except Exception as exc:
+            raise slack_failure(exc, look) from None
+        if found is not None:
+            log.warning("outbox item %s had reached Slack before; not posting it again", delivery.id)
+            return found
     try:
-        if delivery.maybe_sent:
-            found = find_posted(client, str(params["channel"]), params.get("thread_ts"), delivery.id)
-            if found is not None:
-                log.warning("outbox item %s had reached Slack before; not posting it again", delivery.id)
-                return found
         answer = client.api_call(POST_MESSAGE, json={**params, "metadata": outbox_metadata(delivery.id)})
-    except DeliveryError:
-        raise
     except Exception as exc:
-        raise slack_failure(exc, call) from None
+        raise slack_failure(exc, Call(POST_MESSAGE, channel, delivery.urgent)) from None
     return {"channel": answer["channel"], "ts": answer["ts"]}
 
 

@@ -1,5 +1,5 @@
-"""Scheduled, every tick: the handoffs that are due, and the warnings a week ahead of a shift
-whose person is away for part of it."""
+"""Scheduled, every tick: the handoffs that are due, the rotations' user groups, and the warnings a
+week ahead of a shift whose person is away for part of it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,23 @@ def register(ctx: BotContext, section: OncallSection, people: service.Availabili
                     channel = ctx.channel(rotation.announce) if rotation.announce else None
                     service.hand_over(work, rotation, plan, *claimed, channel, people)
 
+    synced: set[str] = set()
+
+    def sync_usergroups(now: datetime) -> None:
+        """Each rotation's user group holds whoever is on call: set once per stretch (a shift, an
+        override's start and end), and once after every start of the bot, since the group may have
+        been edited by hand, or the bot installed mid-shift."""
+        for rotation in (r for r in section.rotations if r.usergroup):
+            with ctx.db.reading() as session:
+                segment = service.who(session, plans[rotation.name], now)
+            if segment is None:
+                continue
+            with ctx.work() as work:
+                key = f"oncall.usergroup:{rotation.name}:{segment.start.isoformat()}:{segment.user}"
+                if ctx.once(work, key) or rotation.name not in synced:
+                    service.sync_usergroup(work, rotation, segment.user)
+            synced.add(rotation.name)
+
     def warn_away(now: datetime) -> None:
         for plan in plans.values():
             with ctx.db.reading() as session:
@@ -41,4 +58,5 @@ def register(ctx: BotContext, section: OncallSection, people: service.Availabili
 
     if section.rotations:
         ctx.scheduler.add("oncall.handoffs", hand_over, Priority.URGENT)
+        ctx.scheduler.add("oncall.usergroups", sync_usergroups, Priority.URGENT)
         ctx.scheduler.add("oncall.away_warnings", warn_away)

@@ -216,7 +216,7 @@ def hand_over(
     announce_channel: str | None,
     people: Availability,
 ) -> None:
-    """The DMs to the incoming and outgoing person, the announcement, and the user group's members."""
+    """The DMs to the incoming and outgoing person, and the announcement."""
     if previous is not None and previous.user == current.user:
         return
     incidents = open_incidents(work.session)
@@ -229,9 +229,12 @@ def hand_over(
         work.slack.post(previous.user, messages.outgoing(rotation.name, current, zone_out, brief))
     if announce_channel:
         work.slack.post(announce_channel, messages.announcement(rotation.name, current, plan.zone))
-    if rotation.usergroup:
-        args = {"handle": rotation.usergroup, "users": [current.user]}
-        work.out.add(USERGROUP_SYNC, args, lane=f"usergroup:{rotation.usergroup}", coalesce=rotation.usergroup)
+
+
+def sync_usergroup(work: Work, rotation: Rotation, user: str) -> None:
+    """The rotation's user group holds only ``user`` (the latest pending update wins)."""
+    args = {"handle": rotation.usergroup, "users": [user]}
+    work.out.add(USERGROUP_SYNC, args, lane=f"usergroup:{rotation.usergroup}", coalesce=rotation.usergroup)
 
 
 # ----- away warnings and cover ----------------------------------------------------------------------

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -40,6 +42,18 @@ TEAM = (
 ASKER = Person("U0ASKER01", "sam", "America/New_York")
 
 
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def manifest_scopes() -> list[str] | None:
+    """The bot scopes ``manifest.yml`` asks for: what the simulated token is granted, so a method
+    the manifest forgot a scope for fails in tests as in Slack. None when there is no manifest."""
+    if not MANIFEST.exists():
+        return None
+    found = re.search(r"^    bot:\n((?:      - .+\n)+)", MANIFEST.read_text(), re.MULTILINE)
+    return [line.strip()[2:] for line in found[1].splitlines()] if found else None
+
+
 def standard_workspace(sim: SlackSimulator, config: Config) -> None:
     """The department's workspace: its people, one asker from another team, and the five channels."""
     for person in (*TEAM, ASKER):
@@ -70,7 +84,7 @@ class Harness:
         self.limits = limits
         self.background = background
         self.clock = FakeClock(start)
-        self.sim = SlackSimulator(clock=self.clock)
+        self.sim = SlackSimulator(clock=self.clock, scopes=manifest_scopes())
         standard_workspace(self.sim, self.config)
         for handle, members in (groups or {}).items():
             self.sim.add_usergroup(handle, members)

@@ -19,7 +19,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,9 +117,13 @@ class Limiter:
 
 
 class SlackSimulator(LoopbackServer):
-    def __init__(self, token: str = "xoxb-simulated-token", clock: Clock | None = None):
+    def __init__(
+        self, token: str = "xoxb-simulated-token", clock: Clock | None = None, scopes: Iterable[str] | None = None
+    ):
+        """``scopes``: the bot token's, as the app's manifest grants them (None: every scope)."""
         super().__init__()
         self.token = token
+        self.scopes = frozenset(scopes) if scopes is not None else None
         self.app_token = "xapp-1-simulated-app-token"
         self.app_id = APP_ID
         self._socket_link: SocketLink | None = None
@@ -637,14 +641,23 @@ class SlackSimulator(LoopbackServer):
         page, meta = self._page(sorted(self._channel(params["channel"]).members), params)
         return {"members": page, "response_metadata": meta}
 
+    def _readable(self, ref: str) -> Channel:
+        """A channel whose messages the token may read: Slack answers ``missing_scope`` without the
+        history scope of its kind (``im:history``, ``mpim:history``, ``groups:history``, ...)."""
+        channel = self._channel(ref)
+        kind = "im" if channel.is_im else "mpim" if channel.is_mpim else "groups" if channel.is_private else "channels"
+        if self.scopes is not None and f"{kind}:history" not in self.scopes:
+            raise SlackError("missing_scope")
+        return channel
+
     def api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params["channel"])
+        channel = self._readable(params["channel"])
         top = [m for m in reversed(channel.messages) if _in_channel_view(m)]
         page, meta = self._page(_with_metadata(top, params), params)
         return {"messages": page, "has_more": bool(meta["next_cursor"]), "response_metadata": meta}
 
     def api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(params["channel"])
+        channel = self._readable(params["channel"])
         ts = params["ts"]
         thread = [m for m in channel.messages if m["ts"] == ts or m.get("thread_ts") == ts]
         if not thread:

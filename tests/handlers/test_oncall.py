@@ -283,3 +283,31 @@ def test_the_app_home_lists_your_next_shifts(harness: Harness) -> None:
     harness.driver.open_home(ALICE)
     home = str(harness.sim.home_views[ALICE]["blocks"])
     assert "On call" in home and "primary: Mon 7 Dec 20:00 AEDT → Mon 14 Dec 20:00 AEDT" in home
+
+
+def group_members(harness: Harness) -> list[str]:
+    group = next(g for g in harness.sim.usergroups.values() if g["handle"] == "fulfillment-oncall")
+    return list(group["users"])
+
+
+def test_the_user_group_follows_whoever_is_on_call_from_start_and_through_overrides(database_url: str) -> None:
+    """Installed mid-shift, restarted after a hand edit, an override's start and end: the group holds
+    whoever is on call within a tick each time (once it was set only at a handoff)."""
+    thursday = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # James's shift since Monday 10:00
+    with Harness(database_url, CONFIG, start=thursday, groups={"fulfillment-oncall": [ADMIN]}) as harness:
+        harness.tick()
+        assert group_members(harness) == [JAMES], "set at once, although the handoff was days ago"
+        for group in harness.sim.usergroups.values():
+            if group["handle"] == "fulfillment-oncall":
+                group["users"] = [BOB]  # edited by hand in Slack
+        harness.restart()
+        harness.tick()
+        assert group_members(harness) == [JAMES], "a restart puts it right"
+        answer(harness, JAMES, f"override primary <@{VITALY}> 2026-11-26T14:00 2026-11-26T16:00")
+        at(harness, 2026, 11, 26, 13, 0)  # 14:00 in Madrid
+        assert group_members(harness) == [VITALY]
+        at(harness, 2026, 11, 26, 15, 0)
+        assert group_members(harness) == [JAMES], "and back when the override ends"
+        updates = len(harness.sim.calls_to("usergroups.users.update"))
+        harness.advance(timedelta(minutes=30))
+        assert len(harness.sim.calls_to("usergroups.users.update")) == updates, "nothing more while nothing changes"

@@ -472,3 +472,28 @@ def test_fuzz_methods_and_paths(
     response = requests.request(method, bot.url + path, data=body, timeout=DEADLINE)
     assert response.status_code < 500 or (path == "/healthz" and response.status_code == 503)
     assert_no_tracebacks(caplog)
+
+
+def test_a_signed_body_that_is_not_utf8_is_400_not_503(bot: Harness, quiet_log: Any) -> None:
+    """json.loads alone takes UTF-16 and UTF-32 bodies, which then could not be stored: a 503 that
+    Slack and GitLab would deliver again forever."""
+    event = {"type": "event_callback", "event_id": "Ev0UTF16", "event": {"type": "app_mention", "text": "hi"}}
+    before = effects(bot)
+    for encoding in ("utf-16", "utf-32", "utf-16-le"):
+        body = json.dumps(event).encode(encoding)
+        assert slack(bot, body, "application/json").status_code == 400
+        assert hook(bot, body).status_code == 400
+    assert slack(bot, b'{"type": "event_callback", "x": "\xff"}', "application/json").status_code == 400
+    assert effects(bot) == before
+
+
+@pytest.mark.parametrize("response_urls", ["not a list", [1, "x"], [{"response_url": 7}], [{}, {}]])
+def test_a_form_submission_with_malformed_response_urls_is_400(
+    bot: Harness, quiet_log: Any, response_urls: Any
+) -> None:
+    view = {"id": "V0HOSTILE", "type": "modal", "callback_id": "standup_submit", "state": {"values": {}}}
+    payload = {"type": "view_submission", "user": {"id": "U0JAMES01"}, "view": view, "response_urls": response_urls}
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    before = effects(bot)
+    assert slack(bot, body, "application/x-www-form-urlencoded").status_code == 400
+    assert effects(bot) == before

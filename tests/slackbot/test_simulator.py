@@ -73,6 +73,26 @@ def test_dms_group_dms_users_and_user_groups(sim: SlackSimulator) -> None:
     team = sim.add_usergroup("fulfillment-engineering", ["U0JAMES01"])
     assert client.usergroups_list()["usergroups"][0]["handle"] == "fulfillment-engineering"
     assert client.usergroups_users_list(usergroup=team)["users"] == ["U0JAMES01"]
+    assert "users" not in client.usergroups_list()["usergroups"][0], "members only with include_users"
+    assert client.usergroups_list(include_users=True)["usergroups"][0]["users"] == ["U0JAMES01"]
+
+
+def test_reading_history_needs_the_scope_of_the_conversations_kind() -> None:
+    """An independent emulator refused conversations.history on a group DM: the manifest lacked
+    mpim:history. The simulator grants what it is given, as Slack grants what the manifest asks."""
+    sim = SlackSimulator(scopes=["chat:write", "channels:history", "im:history", "mpim:write"]).start()
+    try:
+        for user in ("U0JAMES01", "U0ALICE01"):
+            sim.add_user(user, user.lower())
+        client = make_web_client(sim.token, sim.api_url)
+        group = client.conversations_open(users="U0JAMES01,U0ALICE01")["channel"]["id"]
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=group)
+        assert refused.value.response["error"] == "missing_scope"
+        direct = client.conversations_open(users="U0JAMES01")["channel"]["id"]
+        assert client.conversations_history(channel=direct)["messages"] == []
+    finally:
+        sim.stop()
 
 
 def test_views_need_a_fresh_trigger(sim: SlackSimulator) -> None:
