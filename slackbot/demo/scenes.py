@@ -152,6 +152,8 @@ def intake_scene(tour: Tour) -> None:
     issue = tour.gitlab.issues[project][-1]
     tour.narrate(f"the issue in GitLab, {project}#{issue['iid']}: {issue['title']}")
     print("\n".join(f"        | {line}" for line in issue["description"].splitlines()), file=tour.out)
+    ran = ", ".join(f"/{command} {argument}".strip() for command, argument in issue["quick_actions"])
+    print(f"        (GitLab ran the quick actions: {ran})", file=tour.out)
     tour.driver.command(ASKER.id, "/intake", "list")
 
 

@@ -311,3 +311,15 @@ def test_the_user_group_follows_whoever_is_on_call_from_start_and_through_overri
         updates = len(harness.sim.calls_to("usergroups.users.update"))
         harness.advance(timedelta(minutes=30))
         assert len(harness.sim.calls_to("usergroups.users.update")) == updates, "nothing more while nothing changes"
+
+
+def test_nobody_is_put_on_call_who_cannot_be_paged(harness: Harness) -> None:
+    """An override once put a user ID that does not exist on call for a year: the next incident
+    "paged level 2" and nobody was paged."""
+    harness.sim.add_user("U0GONE0001", "gone", deleted=True)
+    for named in ("U0NOBODY01", "U0GONE0001", harness.sim.bot_user_id):
+        assert answer(harness, ADMIN, f"override primary <@{named}> 2026-11-25 2027-11-25").startswith(
+            f"`<@{named}>` is not an active person in this workspace."
+        )
+        assert answer(harness, JAMES, f"swap primary <@{named}>").startswith(f"<@{named}> is not in the rotation")
+    assert answer(harness, VITALY, "overrides") == "No upcoming overrides."

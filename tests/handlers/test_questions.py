@@ -332,3 +332,26 @@ def test_two_schedulers_nudge_once(harness: Harness, database_url: str) -> None:
     assert harness.tick() != other.tick(), "exactly one of them holds the lease"
     assert harness.tick() or other.tick()
     assert len(thread(harness, asked["ts"])) == 1
+
+
+def test_the_digest_shows_a_question_edited_into_a_broadcast_without_notifying_anyone(harness: Harness) -> None:
+    """An edit notifies nobody in Slack, so a broadcast edited in later must not reach the digest alive."""
+    harness.clock.set(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
+    asked = harness.driver.say(SAM, CHANNEL, "How do trials work?")
+    hostile = "<!channel> <!subteam^S0EVERYONE|@fulfillment> see <https://evil.example/x|https://handbook.gitlab.com>"
+    harness.driver.send_event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": asked["channel"],
+            "ts": harness.sim.next_ts(),
+            "message": {"type": "message", "user": SAM, "text": hostile, "ts": asked["ts"]},
+            "previous_message": {"type": "message", "user": SAM, "text": asked["text"], "ts": asked["ts"]},
+        }
+    )
+    harness.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    harness.tick()
+    digest = harness.sim.messages("s_fulfillment_fyi")[0]["text"]
+    assert "@channel @fulfillment see <https://evil.example/x>" in digest
+    for markup in ("<!channel>", "<!subteam^", "|https://handbook.gitlab.com>"):
+        assert markup not in digest

@@ -33,7 +33,7 @@ def test_the_demo_tours_the_bot_without_network() -> None:
     assert "paged: level 1: <@U0JAMES01> (on call for primary)" in text, "James covers by an override: he is paged"
     assert "opened a production blocker" in text and "lifted the production blocker" in text
     assert "        | ## Problem to solve\n        | \n        | Resellers email support for every true-up." in text
-    assert "        | /cc @vitallium" in text
+    assert "        (GitLab ran the quick actions: " in text and "/cc @vitallium)" in text
     assert "group DM fulfillbot: :handshake: <@U0ALICE01>, <@U0VITALY1> will pair with you" in text
     assert "(only james sees) Already claimed by <@U0VITALY1>." in text
     assert "DM with james fulfillbot: :memo: *Weekly async issue update.*" in text

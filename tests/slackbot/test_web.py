@@ -1,4 +1,5 @@
 import json
+import os
 import time
 
 import requests
@@ -14,6 +15,12 @@ def test_healthz_answers_when_the_database_does(harness: Harness) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["database"] is True
+    holder = harness.bot.ctx.scheduler.lease.holder
+    shown = str(response.json()["scheduler_lease_holder"])
+    assert len(shown) == 16 and holder not in response.text and str(os.getpid()) not in response.text, (
+        "the lease holder is shown as a digest: no host name or PID for anyone to read"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(harness: Harness) -> None:
