@@ -42,6 +42,7 @@ from slackbot.pagerduty import PagerDuty
 from slackbot.pages import Pages
 from slackbot.people import Directory
 from slackbot.periodic import claim_period
+from slackbot.providers import Providers
 from slackbot.ratelimit import Pacer, SlackLimits
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
@@ -162,6 +163,7 @@ def build_bot(
         pages=Pages(),
         charts=Charts(),
         signals=Signals(),
+        providers=Providers(),
         directory=Directory(config, db, requests_client),
         executor=executor,
         client=requests_client,

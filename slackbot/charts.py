@@ -14,13 +14,8 @@ import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
@@ -36,11 +31,20 @@ WIDTH, HEIGHT, DPI = 8.0, 4.0, 100  # 800 x 400 pixels
 log = logging.getLogger(__name__)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-Renderer = Callable[[dict[str, Any]], Figure]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+Renderer = Callable[[dict[str, Any]], "Figure"]
 
 
 def figure(rows: int = 1) -> tuple[Figure, list[Any]]:
-    """A figure of the standard size (without pyplot: no global state, safe in threads)."""
+    """A figure of the standard size (without pyplot: no global state, safe in threads). matplotlib
+    (and numpy) are imported here, when a chart is first drawn, not by every process at start."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH, HEIGHT * (1 if rows == 1 else 0.75 * rows)), dpi=DPI)
     axes = [fig.add_subplot(rows, 1, k + 1) for k in range(rows)]
     return fig, axes

@@ -27,6 +27,7 @@ from slackbot.outbox import Outbox
 from slackbot.pagerduty import PagerDuty
 from slackbot.pages import Pages
 from slackbot.people import Directory
+from slackbot.providers import Providers
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
 from slackbot.slack_effects import permalink, posted
@@ -52,6 +53,7 @@ class BotContext:
     pages: Pages
     charts: Charts
     signals: Signals
+    providers: Providers  # questions one capability answers for another (``slackbot.providers``)
     directory: Directory
     executor: TrackingExecutor
     client: WebClient  # for calls a request must make itself (views.open) and background reads

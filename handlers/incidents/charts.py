@@ -6,13 +6,14 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from matplotlib.figure import Figure
 
 from handlers.incidents.models import Incident
 from slackbot.charts import figure, overlay
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "incidents.weekly"
 COLOURS = {"sev1": "#cf222e", "sev2": "#e3b341", "sev3": "#7fc97f"}

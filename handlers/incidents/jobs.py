@@ -13,7 +13,7 @@ from slackbot.outbox import Priority
 
 def register(ctx: BotContext) -> None:
     settings = ctx.config.section(IncidentsSection)
-    paging = service.Paging(ctx.pagerduty is not None, ctx.signals.send)
+    paging = service.Paging(ctx.pagerduty is not None, ctx.providers)
 
     def run_due(now: datetime) -> None:
         with ctx.db.reading() as session:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.blockers import service as blockers
+from sqlalchemy.orm import Session
+
+from handlers.blockers import api as blockers
 from handlers.incidents import access, charts, messages, service
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
-from handlers.status.service import IncidentDaysWanted, PipelineFailed, ProbeAlerted
+from handlers.status import api as status
 from slackbot import usertext
 from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall, UsageError, weeks
@@ -36,7 +38,7 @@ class IncidentListeners:
         self.ctx = ctx
         self.settings = ctx.config.section(IncidentsSection)
         self.zone = ZoneInfo(ctx.config.timezone)
-        self.paging = service.Paging(ctx.pagerduty is not None, ctx.signals.send)
+        self.paging = service.Paging(ctx.pagerduty is not None, ctx.providers)
         self.file_issue = ctx.gitlab is not None
 
     def declare(
@@ -114,31 +116,29 @@ class IncidentListeners:
             service.say(work, incident, f":no_entry: Auto-deploy is stopped: <{opened.url}|production::blocker issue>.")
             service.refresh(work, incident)
 
-    def on_pipeline_failed(self, work: Work, failed: PipelineFailed) -> None:
+    def on_pipeline_failed(self, work: Work, failed: status.FailedPipeline) -> status.Addition | None:
         """A failed deploy (a failed job matches ``deploy_jobs``) gets `Declare incident` on its post,
         or, with ``declare_on_deploy_failure``, an incident at once (once per pipeline)."""
         deploying = [j for j in failed.failed_jobs if any(fnmatch.fnmatchcase(j, p) for p in self.settings.deploy_jobs)]
         if not deploying:
-            return
-        event = failed.event
+            return None
         deploy = service.FailedDeploy(
-            f"{event.project}#{event.pipeline_id}",
-            event.url,
+            f"{failed.project}#{failed.pipeline_id}",
+            failed.url,
             truncate(
-                f"pipeline #{event.pipeline_id} of {escape(event.project)} on `{escape(event.ref)}`: "
+                f"pipeline #{failed.pipeline_id} of {escape(failed.project)} on `{escape(failed.ref)}`: "
                 f"{escape(', '.join(deploying))}",
                 DEPLOY_TEXT,
             ),
         )
-        text = failed.post.args["params"]["text"]
         if self.settings.declare_on_deploy_failure:
-            if service.for_deploy(work.session, deploy.key) is None:
-                summary = truncate(f"Deploy failed: {deploy.text}", messages.SUMMARY_LENGTH)
-                number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", "fulfillbot", deploy=deploy)
-                work.slack.rewrite(failed.post, f"{text}\n:rotating_light: Incident #{number} declared.")
-            return
+            if service.for_deploy(work.session, deploy.key) is not None:
+                return None
+            summary = truncate(f"Deploy failed: {deploy.text}", messages.SUMMARY_LENGTH)
+            number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", "fulfillbot", deploy=deploy)
+            return status.Addition(line=f":rotating_light: Incident #{number} declared.")
         value = json.dumps({"key": deploy.key, "url": deploy.url, "text": deploy.text})[: messages.BUTTON_VALUE]
-        work.slack.rewrite(failed.post, text, messages.with_deploy_button(text, value))
+        return status.Addition(button=status.Button("Declare incident", messages.DECLARE_DEPLOY, value, "danger"))
 
     def on_declare_deploy(self, work: Work, click: Click) -> str | None:
         try:
@@ -153,12 +153,10 @@ class IncidentListeners:
         number = self.declare(work, summary, service.DEFAULT_SEVERITY, "deploy", click.user_id, deploy=deploy)
         return f"Declared incident #{number} in <#{self.ctx.channel('status')}>."
 
-    def on_incident_days(self, work: Work, wanted: IncidentDaysWanted) -> None:
-        wanted.days |= {
-            i.declared_at.astimezone(UTC).date() for i in service.declared_since(work.session, wanted.since)
-        }
+    def incident_days(self, session: Session, since: datetime) -> set[date]:
+        return {i.declared_at.astimezone(UTC).date() for i in service.declared_since(session, since)}
 
-    def on_probe_alert(self, work: Work, alerted: ProbeAlerted) -> None:
+    def on_probe_alert(self, work: Work, alerted: status.ProbeAlerted) -> None:
         if service.for_outage(work.session, alerted.outage_id) is None:
             summary = escape(f"{alerted.probe} is down: {alerted.error}")
             self.declare(work, summary, "sev1", "probe", "fulfillbot", outage_id=alerted.outage_id)
@@ -292,12 +290,12 @@ def register(ctx: BotContext) -> IncidentListeners:
     for action in (messages.ACK, messages.ESCALATE, messages.RESOLVE, messages.STOP_DEPLOYS):
         ctx.interactions.on_click(action, listeners.on_button)
     ctx.interactions.on_click(messages.DECLARE_DEPLOY, listeners.on_declare_deploy)
-    ctx.signals.connect(PipelineFailed, listeners.on_pipeline_failed)
-    ctx.signals.connect(IncidentDaysWanted, listeners.on_incident_days)
+    ctx.providers.provide(status.PIPELINE_FAILED, listeners.on_pipeline_failed)
+    ctx.providers.provide(status.INCIDENT_DAYS, listeners.incident_days)
     ctx.signals.connect(blockers.BlockerOpened, listeners.on_blocker_opened)
     ctx.interactions.on_shortcut(messages.SHORTCUT, listeners.on_shortcut)
     if listeners.settings.declare_on_probe_alert:
-        ctx.signals.connect(ProbeAlerted, listeners.on_probe_alert)
+        ctx.signals.connect(status.ProbeAlerted, listeners.on_probe_alert)
     router = ctx.commands.router("/incident")
     router.add(
         "declare",

@@ -208,24 +208,3 @@ def issue_failing(incident: Incident, error: str, for_good: bool) -> str:
         f":hourglass: Filing the incident issue for #{incident.id} failed ({truncate(error, 300)})."
         " I keep trying until GitLab answers."
     )
-
-
-def with_deploy_button(text: str, value: str) -> list[dict[str, Any]]:
-    """A failed-deploy post with `Declare incident`."""
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, _deploy_button(value)]
-
-
-def _deploy_button(value: str) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": "deploy_declare",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": DECLARE_DEPLOY,
-                "value": value,
-                "style": "danger",
-                "text": {"type": "plain_text", "text": "Declare incident"},
-            }
-        ],
-    }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from handlers.incidents.config import IncidentsSection
+from slackbot.providers import Key
 
 
 @dataclass(frozen=True)
@@ -17,15 +21,18 @@ class Level:
     oncall: str = ""
 
 
-@dataclass
-class OnCallWanted:
-    """A signal sent when a level with ``oncall`` runs: whoever keeps the rotations answers with the
-    person on call at that moment (``user``, None when nobody is) and ``why``."""
+@dataclass(frozen=True)
+class OnCall:
+    """Who is on call for a rotation at a moment (None: nobody can be paged; ``why`` says so) and how
+    the timeline puts it. The on-call capability answers (``api.ON_CALL``)."""
 
-    rotation: str
-    at: datetime
-    user: str | None = None
-    why: str = ""
+    user: str | None
+    why: str
+
+
+WhoIsOnCall = Callable[[Session, str, datetime], OnCall]
+ON_CALL: Key[WhoIsOnCall] = Key("incidents.on_call")
+"""(session, rotation name, moment) → who is on call then, overrides and away days included."""
 
 
 def snapshot(section: IncidentsSection) -> dict[str, Any]:

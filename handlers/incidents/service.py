@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import statistics
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,16 +20,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.blockers.models import Blocker
+from handlers.blockers import api as blockers
 from handlers.incidents import messages
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident, IncidentResponder, TimelineEntry
-from handlers.incidents.policy import Level, OnCallWanted, Step, levels, next_step, snapshot
+from handlers.incidents.policy import ON_CALL, Level, OnCall, Step, levels, next_step, snapshot
 from slackbot import pagerduty
 from slackbot.db import insert_for
 from slackbot.durations import format_duration
 from slackbot.mrkdwn import is_user_id, plain, truncate
 from slackbot.outbox import Priority
+from slackbot.providers import Providers
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
 
@@ -162,10 +162,16 @@ def step(work: Work, incident: Incident, paging: Paging) -> None:
 @dataclass(frozen=True)
 class Paging:
     """How pages go out: to PagerDuty as well (``pagerduty``), and who a level with ``oncall`` pages
-    (``on_call(work, wanted)`` fills in an ``OnCallWanted``; the oncall capability answers it)."""
+    (asked of the on-call capability through ``providers`` when the level runs)."""
 
     pagerduty: bool = False
-    on_call: Callable[[Work, OnCallWanted], None] = lambda _work, _wanted: None
+    providers: Providers | None = None
+
+    def who_is_on_call(self, work: Work, rotation: str) -> OnCall:
+        answer = self.providers.get(ON_CALL) if self.providers is not None else None
+        if answer is None:
+            return OnCall(None, f"nobody answers for the rotation {rotation}")
+        return answer(work.session, rotation, work.now)
 
 
 def _page_next(work: Work, incident: Incident, paging: Paging) -> None:
@@ -180,8 +186,7 @@ def _page_next(work: Work, incident: Incident, paging: Paging) -> None:
         level = chain[planned.page_level]
         users, why = level.users, ""
         if level.oncall:
-            wanted = OnCallWanted(level.oncall, work.now, why=f"nobody answers for the rotation {level.oncall}")
-            paging.on_call(work, wanted)
+            wanted = paging.who_is_on_call(work, level.oncall)
             if wanted.user is None:
                 note(work, incident, "passed over", text=f"level {planned.page_level + 1}: {wanted.why}")
                 incident.next_level, incident.rounds = planned.next_level, planned.rounds
@@ -250,8 +255,8 @@ def pagerduty_payload(incident: Incident, level: int) -> dict[str, Any]:
 
 
 def refresh(work: Work, incident: Incident) -> None:
-    blocker = work.session.get(Blocker, incident.blocker_id) if incident.blocker_id else None
-    text, blocks = messages.channel_message(incident, len(levels(incident.policy)), blocker.url if blocker else "")
+    blocker_url = blockers.blocker_url(work.session, incident.blocker_id) if incident.blocker_id else ""
+    text, blocks = messages.channel_message(incident, len(levels(incident.policy)), blocker_url)
     work.slack.update(incident.ref, text, blocks, priority=Priority.URGENT)
 
 

@@ -2,21 +2,19 @@
 announcement and a user group that follows the rotation, and cover found for shifts people are
 away for. Escalation levels with ``oncall = "ROTATION"`` page whoever is on call (``answer_on_call``)."""
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers.incidents.policy import OnCallWanted
+from handlers.incidents import api as incidents
 from handlers.oncall import jobs, listeners, messages, senders, service
 from handlers.oncall.config import OncallSection
 from handlers.oncall.schedule import Plan
-from handlers.standups.config import StandupsSection
+from handlers.standups import api as standups
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
 from slackbot.home import Blocks
-from slackbot.work import Work
 
 HOME_ORDER = 25
 HOME_AHEAD = timedelta(weeks=8)
@@ -24,7 +22,7 @@ HOME_SHIFTS = 3
 
 
 def availability(ctx: BotContext) -> service.Availability:
-    holidays = frozenset(ctx.config.section(StandupsSection).holidays)
+    holidays = standups.holidays(ctx.config)
 
     def zone_of(session: Session, user: str) -> ZoneInfo:
         return ctx.directory.timezones(session, [user])[user]
@@ -32,14 +30,15 @@ def availability(ctx: BotContext) -> service.Availability:
     return service.Availability(holidays, zone_of)
 
 
-def answer_on_call(plans: dict[str, Plan], people: service.Availability) -> Callable[[Work, OnCallWanted], None]:
+def answer_on_call(plans: dict[str, Plan], people: service.Availability) -> incidents.WhoIsOnCall:
     """Who an escalation level with ``oncall = NAME`` pages at the moment it runs, overrides and
     away days included."""
 
-    def answer(work: Work, wanted: OnCallWanted) -> None:
-        plan = plans.get(wanted.rotation)
-        if plan is not None:
-            wanted.user, wanted.why = service.pageable(work.session, plan, people, wanted.at)
+    def answer(session: Session, rotation: str, at: datetime) -> incidents.OnCall:
+        plan = plans.get(rotation)
+        if plan is None:
+            return incidents.OnCall(None, f"there is no rotation {rotation}")
+        return incidents.OnCall(*service.pageable(session, plan, people, at))
 
     return answer
 
@@ -51,7 +50,7 @@ def register(ctx: BotContext) -> None:
     listeners.register(ctx, section, people)
     senders.register(ctx)
     jobs.register(ctx, section, people)
-    ctx.signals.connect(OnCallWanted, answer_on_call(plans, people))
+    ctx.providers.provide(incidents.ON_CALL, answer_on_call(plans, people))
 
     def home_section(session: Session, user: str, now: datetime) -> Blocks:
         mine = [

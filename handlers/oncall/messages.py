@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.incidents.models import Incident
+from handlers.incidents.api import IncidentView
 from handlers.oncall.models import OncallCoverRequest, OncallOverride, OncallSwap
 from handlers.oncall.schedule import Plan, Segment, Shift
 from slackbot.home import Blocks, section
@@ -109,7 +109,7 @@ def swap_accepted(swap: OncallSwap) -> tuple[str, list[dict[str, Any]]]:
     return _only_text(f":white_check_mark: <@{swap.target}> accepted the {swap.rotation} swap with <@{swap.proposer}>.")
 
 
-def briefing(incidents: Sequence[Incident], down: Sequence[str]) -> str:
+def briefing(incidents: Sequence[IncidentView], down: Sequence[str]) -> str:
     open_lines = [f"• #{i.id} {i.severity}: {truncate(i.summary, 200)} ({i.state})" for i in incidents]
     down_lines = [f"• {truncate(name, 200)}" for name in down]
     return "\n".join(

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.incidents.service import open_incidents
+from handlers.incidents import api as incidents
 from handlers.oncall import messages
 from handlers.oncall.config import Rotation
 from handlers.oncall.models import OncallCoverRequest, OncallHandoff, OncallOverride, OncallSwap
 from handlers.oncall.schedule import Cover, Plan, Segment, Shift, next_shift_of, on_call, reach, segments, shifts
-from handlers.standups.schedule import is_away
-from handlers.standups.service import away_ranges
-from handlers.status.models import ProbeState
+from handlers.standups import api as standups
+from handlers.status import api as status
 from slackbot.work import Work
 
 USERGROUP_SYNC = "oncall.usergroup"
@@ -37,18 +36,14 @@ class Availability:
     holidays: frozenset[date]
     zone_of: ZoneOf
 
-    def _away_on(self, session: Session, user: str) -> Callable[[date], bool]:
-        ranges = away_ranges(session, [user]).get(user, [])
-        return lambda day: day in self.holidays or is_away(day, ranges)
-
     def days_away(self, session: Session, user: str, start: datetime, end: datetime) -> list[date]:
         """The person's own dates in [start, end) on which they are away."""
-        zone, away = self.zone_of(session, user), self._away_on(session, user)
+        zone, away = self.zone_of(session, user), standups.away_on(session, user, self.holidays)
         first, last = start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
         return [d for d in (first + timedelta(days=k) for k in range((last - first).days + 1)) if away(d)]
 
     def is_away_at(self, session: Session, user: str, at: datetime) -> bool:
-        return self._away_on(session, user)(at.astimezone(self.zone_of(session, user)).date())
+        return standups.away_on(session, user, self.holidays)(at.astimezone(self.zone_of(session, user)).date())
 
 
 def covers(session: Session, rotation: str, start: datetime, end: datetime) -> list[Cover]:
@@ -219,9 +214,7 @@ def hand_over(
     """The DMs to the incoming and outgoing person, and the announcement."""
     if previous is not None and previous.user == current.user:
         return
-    incidents = open_incidents(work.session)
-    down = list(work.session.scalars(select(ProbeState.name).where(ProbeState.outage_id.is_not(None))))
-    brief = messages.briefing(incidents, down)
+    brief = messages.briefing(incidents.open_incidents(work.session), status.probes_down(work.session))
     zone_in = people.zone_of(work.session, current.user)
     work.slack.post(current.user, messages.incoming(rotation.name, current, zone_in, brief))
     if previous is not None:

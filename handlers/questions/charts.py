@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from handlers.questions.service import WeekStats
 from slackbot.charts import figure, overlay
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "questions.weekly"
 

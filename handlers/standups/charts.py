@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from handlers.standups.schedule import Participation
 from slackbot.charts import figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "standups.participation"
 PEOPLE_SHOWN = 25

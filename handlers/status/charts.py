@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from handlers.status.history import HOUR, Hourly, Tally, strip
 from slackbot.charts import figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 NAME = "status.probes"
 DAYS = 30

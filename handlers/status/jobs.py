@@ -7,7 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from handlers.status import pipelines, probes, service
+from handlers.status import api, pipelines, probes, service
 from handlers.status.config import StatusSection
 from slackbot.context import BotContext
 from slackbot.periodic import claim_period
@@ -68,7 +68,8 @@ class StatusJobs:
             jobs = full.jobs.list(include_retried=True, get_all=True)
             event = pipelines.from_api(project, full, jobs, project.commits.get(full.sha))
             with self.ctx.work() as work:
-                service.handle_pipeline(work, event, settings, self.ctx.channel("status"), self.ctx.signals.send)
+                addition_for = self.ctx.providers.get(api.PIPELINE_FAILED)
+                service.handle_pipeline(work, event, settings, self.ctx.channel("status"), addition_for)
 
 
 def _recent(pipeline: object, now: datetime) -> bool:

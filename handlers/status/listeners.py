@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from handlers.status import charts, history, messages, pipelines, service
+from handlers.status import api, charts, history, messages, pipelines, service
 from handlers.status.config import StatusSection
 from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall
@@ -23,7 +23,8 @@ def register(ctx: BotContext) -> None:
         except WebhookRejected as exc:
             raise Rejected(str(exc)) from None
         if event.status in pipelines.FINISHED:
-            service.handle_pipeline(work, event, ctx.config.gitlab, ctx.channel("status"), ctx.signals.send)
+            addition_for = ctx.providers.get(api.PIPELINE_FAILED)
+            service.handle_pipeline(work, event, ctx.config.gitlab, ctx.channel("status"), addition_for)
 
     def describe(call: CommandCall) -> str:
         """The probes' states privately; the chart follows in the asker's DM."""
@@ -34,15 +35,14 @@ def register(ctx: BotContext) -> None:
         if not probes:
             return text
         since = now - timedelta(days=charts.DAYS)
+        incident_days = ctx.providers.get(api.INCIDENT_DAYS)
         with ctx.work() as work:
-            incidents = service.IncidentDaysWanted(since)
-            ctx.signals.send(work, incidents)
             chart = charts.data(
                 [p.name for p in probes],
                 history.per_day(work.session, since.astimezone(UTC).date()),
                 history.per_hour(work.session, now),
                 service.outage_days(work.session, since, now),
-                incidents.days,
+                incident_days(work.session, since) if incident_days is not None else set(),
                 now,
             )
             return answer_with_chart(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.status.config import Probe
+from handlers.status.events import Addition
 from handlers.status.models import ProbeOutage, ProbeState
 from handlers.status.pipelines import MAX_JOBS_LISTED, Job, PipelineEvent
 from slackbot.durations import format_duration
@@ -79,7 +81,29 @@ def _jobs(failed: list[Job]) -> str:
     return listed + (f" and {more} more" if more > 0 else "")
 
 
-def pipeline_failed(event: PipelineEvent, failed: list[Job]) -> str:
+def pipeline_failed(
+    event: PipelineEvent, failed: list[Job], addition: Addition | None = None
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """The failure's text, with what another capability added (a line; a button, in blocks)."""
+    text = _pipeline_failed_text(event, failed)
+    if addition is not None and addition.line:
+        text += "\n" + addition.line
+    if addition is None or addition.button is None:
+        return text, None
+    button = addition.button
+    element = {
+        "type": "button",
+        "action_id": button.action_id,
+        "value": button.value,
+        "text": {"type": "plain_text", "text": button.text},
+    }
+    if button.style:
+        element["style"] = button.style
+    actions = {"type": "actions", "block_id": f"pipeline_{button.action_id}", "elements": [element]}
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, actions]
+
+
+def _pipeline_failed_text(event: PipelineEvent, failed: list[Job]) -> str:
     scheduled = " (scheduled)" if event.source == "schedule" else ""
     lines = [
         f":x: *Pipeline failed*{scheduled} in <{escape(event.project_url)}|{escape(event.project)}> on "

@@ -8,7 +8,6 @@ poller saw them first, so each is posted once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,34 +15,12 @@ from sqlalchemy.orm import Session
 
 from handlers.status import messages, pipelines, probes
 from handlers.status.config import Probe
+from handlers.status.events import Addition, FailedPipeline, ProbeAlerted
 from handlers.status.models import PipelineRecord, PipelineRef, ProbeCheck, ProbeDay, ProbeOutage, ProbeState
 from handlers.status.pipelines import PipelineEvent
 from slackbot.config import GitLabSection
-from slackbot.models import OutboxItem
 from slackbot.outbox import Priority
 from slackbot.work import Work
-
-
-@dataclass(frozen=True)
-class ProbeAlerted:
-    """A health probe crossed its failure threshold: one per outage (a signal other capabilities hear)."""
-
-    outage_id: int
-    probe: str
-    url: str
-    error: str
-    since: datetime
-    channel_id: str
-
-
-@dataclass(frozen=True)
-class PipelineFailed:
-    """A failed pipeline on a watched ref was posted (a signal: incidents decide whether it was a
-    deploy). ``post`` is the status post, still unsent, so a receiver may add to it."""
-
-    event: PipelineEvent
-    failed_jobs: tuple[str, ...]
-    post: OutboxItem
 
 
 def outage_days(session: Session, since: datetime, now: datetime) -> dict[str, set[date]]:
@@ -54,15 +31,6 @@ def outage_days(session: Session, since: datetime, now: datetime) -> dict[str, s
         first, last = max(outage.started_at, since).date(), (outage.ended_at or now).date()
         found.setdefault(outage.probe, set()).update(first + timedelta(days=k) for k in range((last - first).days + 1))
     return found
-
-
-@dataclass
-class IncidentDaysWanted:
-    """Asked by the status chart (a signal): the UTC days since ``since`` with an incident declared,
-    filled in by whoever keeps incidents."""
-
-    since: datetime
-    days: set[date] = field(default_factory=set)
 
 
 def states(session: Session) -> dict[str, ProbeState]:
@@ -171,10 +139,11 @@ def handle_pipeline(
     event: PipelineEvent,
     settings: GitLabSection,
     channel_id: str,
-    failed: Callable[[Work, PipelineFailed], None],
+    addition_for: Callable[[Work, FailedPipeline], Addition | None] | None = None,
 ) -> str:
     """Post a failure on a watched ref (or a schedule) once, and the next green pipeline's "fixed".
-    ``failed`` hears of each failure posted, in the same unit of work."""
+    ``addition_for`` (another capability's answer) may add a line and a button to the failure's
+    post, in the same unit of work, before it is posted."""
     session = work.session
     record = session.scalar(
         select(PipelineRecord)
@@ -191,11 +160,10 @@ def handle_pipeline(
     if event.status == "failed" and watched(event, settings):
         record.failure_ref = pipeline_ref(event)
         jobs = pipelines.failed_jobs(event.jobs)
-        post = work.slack.post(
-            channel_id, messages.pipeline_failed(event, jobs), ref=record.failure_ref, priority=Priority.ALERT
-        )
-        assert post is not None
-        failed(work, PipelineFailed(event, tuple(j.name for j in jobs), post))
+        failed = FailedPipeline(event.project, event.pipeline_id, event.ref, event.url, tuple(j.name for j in jobs))
+        addition = addition_for(work, failed) if addition_for is not None else None
+        text, blocks = messages.pipeline_failed(event, jobs, addition)
+        work.slack.post(channel_id, text, blocks, ref=record.failure_ref, priority=Priority.ALERT)
         if ref is None:
             ref = PipelineRef(project=event.project, ref=event.ref)
             session.add(ref)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from handlers.status import history
+from handlers.status import api as status
 from handlers.status_page.config import StatusPageSection
 from slackbot.context import BotContext
 
@@ -15,9 +15,9 @@ def register(ctx: BotContext) -> None:
     def prune(now: datetime) -> None:
         cutoff = (now - retention).astimezone(UTC).date()
         with ctx.db.reading() as session:
-            if not history.stale_before(session, cutoff):
+            if not status.stale_before(session, cutoff):
                 return
         with ctx.db.transaction() as session:
-            history.prune(session, cutoff)
+            status.prune(session, cutoff)
 
     ctx.scheduler.add("status_page.prune", prune)

@@ -11,11 +11,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers.incidents.service import open_incidents
-from handlers.status import history
-from handlers.status.config import StatusSection
-from handlers.status.service import states
-from handlers.status_page import page, service
+from handlers.incidents import api as incidents
+from handlers.status import api as status
+from handlers.status_page import page
 from handlers.status_page.config import StatusPageSection
 from slackbot.context import BotContext
 from slackbot.edge import Answer
@@ -26,6 +24,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "fulfillbot_status"
 COOKIE_LIFETIME = timedelta(days=30)
+RESOLVED_SHOWN = timedelta(days=14)
 CSP = page.content_security_policy()
 REFUSED = Answer(401, b"This status page needs its token: open it with ?token=...")
 
@@ -46,7 +45,7 @@ def cookie_valid(token: str, value: str, now: datetime) -> bool:
 
 def register(ctx: BotContext) -> None:
     settings = ctx.config.section(StatusPageSection)
-    probes = ctx.config.section(StatusSection).probes
+    probes = status.probe_names(ctx.config)
     token = ctx.settings.status_page_token
 
     def allowed(request: PageRequest) -> tuple[bool, bool]:
@@ -64,20 +63,21 @@ def register(ctx: BotContext) -> None:
     def document() -> dict[str, Any]:
         now = ctx.clock.now()
         with ctx.db.reading() as session:
-            days = history.per_day(session, now.astimezone(UTC).date() - timedelta(days=history.STRIP_DAYS - 1))
-            hours = history.per_hour(session, now)
-            current = states(session)
-            open_ones, resolved = open_incidents(session), service.resolved_since(session, now)
-            incidents = [*open_ones, *resolved]
-            updates = service.last_updates(session, [i.id for i in incidents])
-            said = [i.summary for i in incidents] + [u.text for u in updates.values()]
-            named = {i.lead for i in incidents if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
+            days = status.per_day(session, now.astimezone(UTC).date() - timedelta(days=status.STRIP_DAYS - 1))
+            hours = status.per_hour(session, now)
+            current = status.probe_statuses(session)
+            open_ones = incidents.open_incidents(session)
+            resolved = incidents.resolved_since(session, now - RESOLVED_SHOWN)
+            shown = [*open_ones, *resolved]
+            updates = incidents.last_updates(session, [i.id for i in shown])
+            said = [i.summary for i in shown] + [u.text for u in updates.values()]
+            named = {i.lead for i in shown if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
             people = page.People(ctx.directory.names(session, sorted(named)) if settings.show_people else None)
         return {
             "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "probes": [
-                page.probe_document(p.name, current.get(p.name), days.get(p.name, {}), hours.get(p.name, []), now)
-                for p in probes
+                page.probe_document(name, current.get(name), days.get(name, {}), hours.get(name, []), now)
+                for name in probes
             ],
             "incidents": {
                 "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],

@@ -10,9 +10,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from handlers.incidents.models import Incident, TimelineEntry
-from handlers.status.history import Hourly, Tally, strip, window
-from handlers.status.models import ProbeState
+from handlers.incidents.api import IncidentView, StatusUpdate
+from handlers.status.api import Hourly, ProbeStatus, Tally, strip, window
 from slackbot import usertext
 
 HOUR = 3600
@@ -44,12 +43,12 @@ class People:
 
 
 def probe_document(
-    name: str, state: ProbeState | None, days: Mapping[date, Tally], hours: Sequence[Hourly], now: datetime
+    name: str, state: ProbeStatus | None, days: Mapping[date, Tally], hours: Sequence[Hourly], now: datetime
 ) -> dict[str, Any]:
     today = now.astimezone(UTC).date()
     if state is None or state.last_ok is None:
         current, since = "unknown", None
-    elif state.outage_id is not None or not state.last_ok:
+    elif state.down or not state.last_ok:
         current, since = "down", state.failing_since
     else:
         current, since = "up", None
@@ -73,7 +72,7 @@ def probe_document(
     }
 
 
-def incident_document(incident: Incident, update: TimelineEntry | None, people: People) -> dict[str, Any]:
+def incident_document(incident: IncidentView, update: StatusUpdate | None, people: People) -> dict[str, Any]:
     found: dict[str, Any] = {
         "id": incident.id,
         "summary": people.text(incident.summary),
