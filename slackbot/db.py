@@ -6,6 +6,7 @@ writers queue instead of failing on a lock upgrade; PostgreSQL is used as it is.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -223,5 +226,16 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
     return config
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration, read from the scripts once per process."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def upgrade_to_head(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+    """Migrate to the newest revision; a database already there is left alone without alembic
+    loading its environment (every start, and every test, begins here)."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is None or current != head_revision():
+        command.upgrade(alembic_config(engine), "head")

@@ -1,16 +1,23 @@
-"""Every database-backed test runs on SQLite, and on PostgreSQL too when one answers.
+"""Database-backed tests run on SQLite; those marked ``both_databases`` (what depends on the
+database's behaviour: locking, concurrency, upserts, types, dates) run on PostgreSQL too.
 
 PostgreSQL is taken from FULFILLBOT_TEST_POSTGRES_URL; without it, from 127.0.0.1:5432/test when
 that answers. When the variable is set and the server does not answer, the tests fail instead of
-quietly running on SQLite alone (CI sets it). Each test gets its own schema, dropped afterwards.
+quietly running on SQLite alone (CI sets it). A SQLite test gets a copy of a database migrated once
+per session; a PostgreSQL test gets its own schema, migrated, and dropped afterwards.
+
+Tiers: ``pytest -m "not slow"`` is the quick tier (pure logic, services, scenarios in one process);
+``slow`` marks what starts processes, waits in real time, fuzzes or drives a browser.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,15 +58,67 @@ def pytest_report_header() -> str:
     return f"databases: sqlite{', postgresql (' + POSTGRES_URL + ')' if POSTGRES_URL else ' only (no PostgreSQL)'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.db'}"
-        return
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``database_url`` is SQLite, and PostgreSQL too for tests marked ``both_databases``."""
+    if "database_url" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("both_databases") is not None
+        metafunc.parametrize("database_url", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head once per session; each test works on a copy of it."""
+    installed()
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()  # the last connection's close checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL schema migrated to head once per session (per test worker); each test empties
+    its tables afterwards."""
     if POSTGRES_URL is None:
         pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    installed()
     with scratch_schema(POSTGRES_URL) as url:
+        database = Database(url)
+        database.migrate()
+        database.dispose()
         yield url
+
+
+def empty_tables(url: str) -> None:
+    """Every table of the schema emptied and its IDs restarted, the migrations' record kept (DELETE
+    and setval: on tables this small, far quicker than TRUNCATE, which makes new files)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET lock_timeout = '10s'; SET session_replication_role = replica"))
+            tables = conn.scalars(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+            for table in [t for t in tables if t != "alembic_version"]:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            for sequence in conn.scalars(
+                sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+            ).all():
+                conn.execute(sa.text("SELECT setval(:sequence, 1, false)"), {"sequence": f'"{sequence}"'})
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        shutil.copyfile(migrated_sqlite, tmp_path / "bot.db")
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    try:
+        yield url
+    finally:
+        empty_tables(url)
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from slackbot.capability import Capability, installed
+from slackbot.testing.harness import TEAM, Harness
+
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
 
@@ -67,3 +70,17 @@ def test_every_capability_that_others_use_has_a_public_surface() -> None:
         if name.startswith("handlers.") and name.count(".") >= 2 and name.split(".")[2] == "api"
     }
     assert used and all((HANDLERS / capability / "api.py").exists() for capability in used)
+
+
+def test_the_readmes_example_capability_answers_its_command(tmp_path: Path) -> None:
+    """README, "Adding a capability": the five lines, as written there, make a working capability."""
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("# handlers/hello/__init__.py\n", 1)[1].split("```", 1)[0]
+    assert len(example.strip().splitlines()) <= 5
+    namespace: dict[str, object] = {}
+    exec(compile(example, "handlers/hello/__init__.py", "exec"), namespace)
+    hello = namespace["CAPABILITY"]
+    assert isinstance(hello, Capability)
+    with Harness(f"sqlite:///{tmp_path / 'bot.db'}", capabilities=[*installed(), hello]) as harness:
+        harness.driver.command(TEAM[0].id, "/hello")
+        assert harness.sim.ephemerals_for(TEAM[0].id)[-1]["text"] == f"Hello <@{TEAM[0].id}>!"

@@ -53,7 +53,7 @@ class FlippableEndpoint:
             server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         self.port = server.server_port
         self._server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         return self
 
     def flip(self, mode: Mode) -> None:

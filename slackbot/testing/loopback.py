@@ -51,7 +51,7 @@ class LoopbackServer:
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},  # stop() waits for one poll: tests stop many servers
             daemon=True,
             name=type(self).__name__,
         ).start()

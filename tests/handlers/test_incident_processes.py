@@ -10,10 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.harness import SIGNING_SECRET, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import bot_environment, free_port, healthy, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 JAMES, VITALY, ALICE = TEAM[0].id, TEAM[1].id, TEAM[2].id
 CONFIG = """

@@ -262,6 +262,7 @@ def test_a_restart_mid_escalation_carries_on_with_the_snapshotted_policy(harness
     assert len(group_pings(harness, incident)) == 1
 
 
+@pytest.mark.both_databases
 def test_two_schedulers_never_double_page(harness: Harness) -> None:
     incident = declare(harness)
     harness.clock.advance(timedelta(minutes=5))

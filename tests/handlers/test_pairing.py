@@ -5,7 +5,11 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from slackbot.testing.harness import TEAM, Harness
+
+pytestmark = pytest.mark.both_databases
 
 JAMES, VITALY, ALICE, BOB = (p.id for p in TEAM[:4])
 ENGINEERING = "s_fulfillment_engineering"

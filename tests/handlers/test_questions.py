@@ -321,6 +321,7 @@ def test_a_reminder_that_slack_refuses_is_sent_on_a_later_tick(harness: Harness)
     assert len(thread(harness, asked["ts"])) == 1, "sent once"
 
 
+@pytest.mark.both_databases
 def test_two_schedulers_nudge_once(harness: Harness, database_url: str) -> None:
     from slackbot.metrics import Metrics
     from slackbot.scheduler import Scheduler

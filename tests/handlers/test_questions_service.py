@@ -8,6 +8,8 @@ import pytest
 from handlers.questions.config import AutoReply
 from handlers.questions.service import matching_autoreplies, median, percentile, preview, week_start
 
+pytestmark = pytest.mark.both_databases
+
 RULES = [
     AutoReply(keywords=["license", "grace period"], reply="form"),
     AutoReply(keywords=["urgent"], reply="STAR"),

@@ -3,6 +3,7 @@ they record in the outbox. No bot, no HTTP, no Slack."""
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from handlers.incidents import service as incidents
@@ -19,6 +20,8 @@ from handlers.status.probes import CheckResult
 from slackbot.outbox import Priority
 from slackbot.work import Work
 from tests.conftest import Units
+
+pytestmark = pytest.mark.both_databases
 
 JAMES, VITALY, ALICE = "U0JAMES01", "U0VITALY1", "U0ALICE01"
 POLICY = IncidentsSection(

@@ -85,6 +85,7 @@ def test_standup_answers_from_the_form_are_escaped(database_url: str) -> None:
         assert plain(reply["text"]).count("<script>") == 1, "shown as written"
 
 
+@pytest.mark.slow
 def test_a_summary_for_5000_people_names_a_few_and_mentions_nobody(database_url: str) -> None:
     people = [Person(slack=f"U{n:08d}", timezone="UTC") for n in range(5000)]
     settings = StandupsSection(remind_after=timedelta(hours=1), summary_after=timedelta(hours=2))

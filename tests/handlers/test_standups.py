@@ -121,6 +121,7 @@ def test_a_restart_after_the_prompt_time_still_prompts_until_the_cutoff(harness:
     assert prompts(harness, BOB) == []
 
 
+@pytest.mark.both_databases
 def test_two_schedulers_racing_prompt_once(harness: Harness) -> None:
     harness.clock.set(datetime(2026, 11, 23, 8, 40, tzinfo=UTC))
     jobs = {j.name: j for j in harness.bot.ctx.scheduler.jobs}

@@ -104,6 +104,7 @@ def test_alert_after_n_failures_updated_in_place_then_recovery(harness: Harness,
     assert len(harness.sim.messages(STATUS, include_replies=True)) == 2
 
 
+@pytest.mark.slow
 def test_a_slow_endpoint_times_out(database_url: str, endpoint: FlippableEndpoint) -> None:
     endpoint.flip("slow")
     config = probe_config(endpoint.url, failures_before_alert=1)

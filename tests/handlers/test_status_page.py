@@ -16,11 +16,14 @@ import sqlalchemy as sa
 from handlers.incidents.models import Incident, TimelineEntry
 from handlers.status.config import Probe, StatusSection
 from handlers.status.history import Tally, strip, total, window
-from handlers.status.models import ProbeCheck, ProbeState
+from handlers.status.models import ProbeCheck, ProbeDay, ProbeState
 from handlers.status.service import check_row, count_day
 from handlers.status_page.config import StatusPageSection
 from slackbot.config import Config, Person
 from slackbot.testing.harness import TEAM, Harness
+from tests.conftest import Units
+
+pytestmark = pytest.mark.both_databases
 
 JAMES, ALICE = TEAM[0].id, TEAM[2].id
 TOKEN = "status-page-token-0123456789"
@@ -55,11 +58,14 @@ def test_uptime_is_the_share_of_checks_passed_and_days_without_checks_do_not_cou
     assert total([]) == Tally(0, 0)
 
 
-def record(session: sa.orm.Session, check: ProbeCheck) -> None:
-    """As the probe job records a check: the row and its day's tally."""
-    session.add(check)
-    count_day(session, check)
-    session.flush()
+def record(session: sa.orm.Session, checks: list[ProbeCheck]) -> None:
+    """As the probe job records checks: the rows and their days' tallies (counted here in one pass;
+    ``count_day`` is tested with the probes)."""
+    session.add_all(checks)
+    days: dict[tuple[str, date], list[bool]] = {}
+    for check in checks:
+        days.setdefault((check.probe, check.day), []).append(check.ok)
+    session.add_all(ProbeDay(probe=p, day=d, checks=len(oks), passed=sum(oks)) for (p, d), oks in days.items())
 
 
 def seed(database_url: str) -> None:
@@ -67,11 +73,13 @@ def seed(database_url: str) -> None:
     open incident with a status update naming people, and one resolved last week."""
     engine = sa.create_engine(database_url)
     with sa.orm.Session(engine) as session, session.begin():
+        checks = []
         for minutes in range(0, 3 * 24 * 60, 10):
             at = NOW - timedelta(minutes=minutes)
             failing = timedelta(hours=20) <= NOW - at < timedelta(hours=21)
-            record(session, check_row("CustomersDot production", at, not failing, 120 + minutes % 50))
-        record(session, check_row("CustomersDot production", NOW - timedelta(days=200), True, 100))
+            checks.append(check_row("CustomersDot production", at, not failing, 120 + minutes % 50))
+        checks.append(check_row("CustomersDot production", NOW - timedelta(days=200), True, 100))
+        record(session, checks)
         session.add(
             ProbeState(
                 name="CustomersDot production",
@@ -225,6 +233,7 @@ def chromium_driver() -> Any:
     return webdriver.Chrome(service=Service(str(shutil.which("chromedriver"))), options=options)
 
 
+@pytest.mark.slow
 def test_the_page_renders_its_strip_states_and_incidents_in_headless_chromium(page: Harness) -> None:
     browser = chromium_driver()
     try:
@@ -248,3 +257,15 @@ def test_the_page_renders_its_strip_states_and_incidents_in_headless_chromium(pa
         print(f"status page screenshot: {shot}")
     finally:
         browser.quit()
+
+
+def test_each_check_is_counted_in_its_days_tally(units: Units) -> None:
+    with units.work() as work:
+        for minutes, ok in ((0, True), (10, False), (20, True), (60 * 24, True)):
+            check = check_row("CustomersDot production", NOW - timedelta(minutes=minutes), ok, 100)
+            work.session.add(check)
+            count_day(work.session, check)
+            work.session.flush()
+    with units.db.reading() as session:
+        tallies = {(d.day, d.checks, d.passed) for d in session.scalars(sa.select(ProbeDay))}
+    assert tallies == {(NOW.date(), 3, 2), (NOW.date() - timedelta(days=1), 1, 1)}

@@ -13,6 +13,8 @@ from slackbot.db import Database
 from slackbot.slack_client import make_web_client
 from slackbot.testing.slack_sim import SlackSimulator
 
+pytestmark = pytest.mark.both_databases
+
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 KEYS = ("questions", "announcements", "engineering", "daily", "status")
 
@@ -124,6 +126,7 @@ def test_identity_comes_from_the_last_start_while_slack_answers_429(sim: SlackSi
     assert remembered["user_id"] == sim.bot_user_id and remembered["team_id"] == sim.team_id
 
 
+@pytest.mark.slow
 def test_a_short_429_is_waited_out(sim: SlackSimulator, cache: WorkspaceCache) -> None:
     add_default_channels(sim, member=True)
     sim.rate_limit("users.conversations", times=1, retry_after=1)

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -14,6 +15,8 @@ from slackbot.testing.driver import SlackDriver
 from slackbot.testing.harness import SIGNING_SECRET, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import bot_environment, free_port, healthy, wait_for
+
+pytestmark = pytest.mark.slow
 
 JAMES = TEAM[0].id
 

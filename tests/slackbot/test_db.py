@@ -10,6 +10,8 @@ from slackbot.db import Database
 from slackbot.models import ProcessedKey
 from slackbot.schema import metadata
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def db(database_url: str):  # type: ignore[no-untyped-def]

@@ -1,7 +1,11 @@
 import io
 
+import pytest
+
 from slackbot.cli import main
 from slackbot.demo import run_demo
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_demo_tours_the_bot_without_network() -> None:

@@ -395,6 +395,7 @@ FUZZ = settings(
 
 @FUZZ
 @given(data=st.data())
+@pytest.mark.slow
 def test_fuzz_slack_requests(bot: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject) -> None:
     caplog.set_level(logging.INFO)
     caplog.clear()
@@ -430,6 +431,7 @@ def test_fuzz_slack_requests(bot: Harness, caplog: pytest.LogCaptureFixture, dat
 
 @FUZZ
 @given(data=st.data())
+@pytest.mark.slow
 def test_fuzz_gitlab_hooks(bot: Harness, caplog: pytest.LogCaptureFixture, data: st.DataObject) -> None:
     caplog.set_level(logging.INFO)
     caplog.clear()
@@ -465,6 +467,7 @@ def test_fuzz_gitlab_hooks(bot: Harness, caplog: pytest.LogCaptureFixture, data:
     ),
     body=st.binary(max_size=64),
 )
+@pytest.mark.slow
 def test_fuzz_methods_and_paths(
     bot: Harness, caplog: pytest.LogCaptureFixture, method: str, path: str, body: bytes
 ) -> None:

@@ -16,6 +16,8 @@ from slackbot.models import InboxItem
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.work import Work
 
+pytestmark = pytest.mark.both_databases
+
 JAMES = TEAM[0].id
 ENGINEERING = "s_fulfillment_engineering"
 

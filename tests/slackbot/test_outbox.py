@@ -17,6 +17,8 @@ from slackbot.ratelimit import Rate, SlackLimits
 from slackbot.testing.harness import TEAM, Harness
 from slackbot.testing.slack_sim import RateLimits
 
+pytestmark = pytest.mark.both_databases
+
 JAMES, VITALY = TEAM[0].id, TEAM[1].id
 GENERAL = "s_fulfillment_engineering"
 
@@ -105,6 +107,7 @@ def test_a_page_goes_before_bulk_when_slack_allows_only_a_few_calls(database_url
         assert sent == 1, "12 tokens: the page took one first, and bulk may not dip into the 10 kept for pages"
 
 
+@pytest.mark.slow
 def test_a_429_holds_only_the_refused_channel(harness: Harness) -> None:
     harness.sim.enforce_rate_limits(RateLimits())
     other = harness.sim.channel_id("s_fulfillment_daily")
@@ -210,6 +213,7 @@ def test_a_chart_cut_off_after_slack_shared_it_is_not_shared_again(harness: Harn
     assert [f["name"] for f in harness.sim.files_in(GENERAL)] == [f"{questions_charts.NAME}-2.png"], "shared again"
 
 
+@pytest.mark.slow
 def test_fulfillbot_parked_lists_retries_and_drops(harness: Harness, database_url: str) -> None:
     outside = harness.sim.add_channel("not-joined-either")
     with harness.bot.ctx.work() as work:

@@ -24,6 +24,8 @@ from slackbot.testing.harness import ASKER, TEAM, Harness
 from slackbot.testing.slack_sim import RateLimits
 from tests.processes import wait_for
 
+pytestmark = pytest.mark.slow
+
 JAMES, VITALY = TEAM[0].id, TEAM[1].id
 PEOPLE = [f"U{n:08d}" for n in range(400)]
 MONDAY_0930_UTC = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -12,6 +12,8 @@ from slackbot.testing.slack_sim import SlackSimulator
 from tests.conftest import POSTGRES_URL
 from tests.processes import bot_environment, free_port, healthy, wait_for
 
+pytestmark = pytest.mark.slow
+
 REPLICAS, PROCESSES_EACH, STARTS = 3, 2, 3
 
 

@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from slackbot.testing.harness import ASKER, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import running_bot, wait_for
+
+pytestmark = pytest.mark.slow
 
 JAMES, VITALY, ALICE = TEAM[0].id, TEAM[1].id, TEAM[2].id
 SAM = ASKER.id
@@ -122,6 +125,7 @@ def test_a_slack_outage_loses_nothing_and_doubles_nothing(
         assert scalar(database_url, "SELECT count(*) FROM outbox WHERE state NOT IN ('done')") == 0
 
 
+@pytest.mark.both_databases
 def test_kill_9_during_delivery_loses_nothing(sim: SlackSimulator, database_url: str, tmp_path: Path) -> None:
     questions = [f"Question {n} about a license" for n in range(12)]
     with running_bot(sim, database_url, tmp_path, CONFIG) as first:
@@ -141,6 +145,7 @@ def test_kill_9_during_delivery_loses_nothing(sim: SlackSimulator, database_url:
     assert replies == [1] * len(asked), "nothing lost, and a post cut off after reaching Slack is found, not doubled"
 
 
+@pytest.mark.both_databases
 def test_two_replicas_deliver_every_effect_once(sim: SlackSimulator, database_url: str, tmp_path: Path) -> None:
     with (
         running_bot(sim, database_url, tmp_path, CONFIG) as first,

@@ -13,6 +13,8 @@ from slackbot.db import Database
 from slackbot.metrics import Metrics
 from slackbot.scheduler import Scheduler, lease_ttl
 
+pytestmark = pytest.mark.both_databases
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TICK = timedelta(seconds=10)
 WORKER = Path(__file__).with_name("lease_worker.py")
@@ -118,6 +120,7 @@ class Worker:
             self.process.wait()
 
 
+@pytest.mark.slow
 def test_two_processes_one_holder_and_takeover_after_kill_9(db: Database, database_url: str) -> None:
     workers = {"a": Worker(database_url, "a"), "b": Worker(database_url, "b")}
     try:

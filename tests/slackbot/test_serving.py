@@ -11,12 +11,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.harness import SIGNING_SECRET, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import bot_environment, free_port, healthy, wait_for
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 TRICKLERS = 100

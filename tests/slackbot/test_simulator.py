@@ -311,6 +311,7 @@ def test_users_conversations_lists_the_bots_channels_and_info_hides_private_ones
     assert client.conversations_info(channel=secret)["channel"]["is_private"] is True
 
 
+@pytest.mark.slow
 def test_socket_mode_takes_the_app_token_and_speaks_slacks_protocol(sim: SlackSimulator) -> None:
     with pytest.raises(SlackApiError, match="not_allowed_token_type"):
         make_web_client(sim.token, sim.api_url).apps_connections_open(app_token=sim.token)
@@ -357,6 +358,7 @@ def _ack_next(connection: ClientConnection, payload: dict[str, object] | None) -
     return dict(envelope)
 
 
+@pytest.mark.slow
 def test_the_driver_redelivers_an_event_only_when_answered_late_or_not_2xx(sim: SlackSimulator) -> None:
     answers = [500, "slow", 200, 200]
     seen: list[str | None] = []

@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -20,6 +21,8 @@ from slackbot.testing.harness import ASKER, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from slackbot.testing.socket_link import ACK_DEADLINE
 from tests.processes import running_bot, wait_for
+
+pytestmark = pytest.mark.slow
 
 JAMES, VITALY = TEAM[0].id, TEAM[1].id
 QUESTIONS, DAILY, ENGINEERING = "s_fulfillment", "s_fulfillment_daily", "s_fulfillment_engineering"

@@ -6,12 +6,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from slackbot.testing.driver import SlackDriver
 from slackbot.testing.harness import SIGNING_SECRET, TEAM
 from slackbot.testing.slack_sim import SlackSimulator
 from tests.processes import bot_environment, free_port, health, healthy, wait_for
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 
