@@ -68,6 +68,28 @@ def overlay(axes: Any, weeks: Sequence[dict[str, Any]], lines: Sequence[Line], u
     axes.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=8)
 
 
+Bar = tuple[str, str, str]  # the key in each week's data, its label, colour
+
+
+def weekly(
+    chart: dict[str, Any], title: str, ylabel: str, bars: Sequence[Bar], lines: Sequence[Line], unit: str
+) -> Figure:
+    """Bars per week (``chart["weeks"]``, each with its ISO ``week``), stacked in the order given,
+    with ``lines`` over them on a second axis in ``unit``."""
+    weeks = chart["weeks"]
+    labels = [w["week"][5:] for w in weeks]
+    fig, (axes,) = figure()
+    bottom = [0] * len(weeks)
+    for key, label, colour in bars:
+        counts = [w[key] for w in weeks]
+        axes.bar(labels, counts, bottom=bottom, color=colour, label=label)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    overlay(axes, weeks, lines, unit)
+    return fig
+
+
 def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()

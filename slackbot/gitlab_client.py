@@ -23,6 +23,14 @@ def make_gitlab(settings: Settings) -> gitlab.Gitlab | None:
     )
 
 
+def configured(client: gitlab.Gitlab | None) -> gitlab.Gitlab:
+    """The GitLab client a delivery needs; without one (``GITLAB_TOKEN`` unset) there is nothing to
+    retry: the delivery is refused for good."""
+    if client is None:
+        raise DeliveryError("GitLab is not configured", retryable=False)
+    return client
+
+
 def gitlab_failure(exc: Exception) -> DeliveryError:
     """What a failed GitLab call means for its outbox row: no answer, 429 and 5xx are retried."""
     if isinstance(exc, gitlab.exceptions.GitlabError):

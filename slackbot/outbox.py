@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from slackbot.work import Work
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIVE = ("pending", "sending")
 BATCH = 200
@@ -57,6 +58,14 @@ class Priority(IntEnum):
     ALERT = 1  # status alerts
     NORMAL = 2  # everything else
     HOME = 3  # App Home republishes
+
+
+def still_there(found: T | None, what: str) -> T:
+    """What a delivery is about, read when it is sent (payloads carry IDs); deleted meanwhile, there
+    is nothing to deliver: refused for good."""
+    if found is None:
+        raise DeliveryError(f"the {what} is gone", retryable=False)
+    return found
 
 
 class DeliveryError(Exception):

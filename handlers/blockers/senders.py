@@ -8,23 +8,19 @@ from handlers.blockers import messages, service
 from handlers.blockers.models import Blocker
 from slackbot import usertext
 from slackbot.context import BotContext
-from slackbot.gitlab_client import gitlab_failure
+from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import plain
-from slackbot.outbox import Delivery, DeliveryError, Sender
+from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
 from slackbot.work import Work
 
 
 def register(ctx: BotContext) -> None:
     def project(path: str) -> Any:
-        if ctx.gitlab is None:
-            raise DeliveryError("GitLab is not configured", retryable=False)
-        return ctx.gitlab.projects.get(path, lazy=True)
+        return configured(ctx.gitlab).projects.get(path, lazy=True)
 
     def open_issue(delivery: Delivery) -> dict[str, Any]:
         with ctx.db.reading() as session:
-            blocker = session.get(Blocker, delivery.args["blocker"])
-            if blocker is None:
-                raise DeliveryError("the blocker request is gone", retryable=False)
+            blocker = still_there(session.get(Blocker, delivery.args["blocker"]), "blocker request")
             reason, user, path = blocker.reason, blocker.opened_by, blocker.project
         who = ctx.directory.real_name(user)
         try:

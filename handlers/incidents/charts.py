@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from handlers.incidents.models import Incident
-from slackbot.charts import figure, overlay
+from slackbot.charts import weekly
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -55,15 +55,7 @@ def alt(chart: dict[str, Any]) -> str:
 
 
 def render(chart: dict[str, Any]) -> Figure:
-    weeks = chart["weeks"]
-    labels = [w["week"][5:] for w in weeks]
-    fig, (axes,) = figure()
-    bottom = [0] * len(weeks)
-    for severity, colour in COLOURS.items():
-        counts = [w[severity] for w in weeks]
-        axes.bar(labels, counts, bottom=bottom, color=colour, label=severity)
-        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-    axes.set_ylabel("incidents declared")
-    axes.set_title("Incidents per week by severity, with MTTA and MTTR")
-    overlay(axes, weeks, (("mtta_min", "MTTA", "-", "#0969da"), ("mttr_min", "MTTR", "--", "#0969da")), "minutes")
-    return fig
+    bars = [(severity, severity, colour) for severity, colour in COLOURS.items()]
+    lines = (("mtta_min", "MTTA", "-", "#0969da"), ("mttr_min", "MTTR", "--", "#0969da"))
+    title = "Incidents per week by severity, with MTTA and MTTR"
+    return weekly(chart, title, "incidents declared", bars, lines, "minutes")

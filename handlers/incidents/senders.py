@@ -14,9 +14,9 @@ from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
 from handlers.incidents.policy import levels
 from slackbot.context import BotContext
-from slackbot.gitlab_client import gitlab_failure
+from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import is_user_id
-from slackbot.outbox import Delivery, DeliveryError, Sender
+from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
 from slackbot.ratelimit import POST_MESSAGE, Call
 from slackbot.slack_effects import post_once, posted, slack_failure
 from slackbot.work import Work
@@ -32,9 +32,7 @@ def register(ctx: BotContext) -> None:
 
     def incident_of(delivery: Delivery) -> Incident:
         with ctx.db.reading() as session:
-            incident = session.get(Incident, delivery.args["incident"])
-            if incident is None:
-                raise DeliveryError("the incident is gone", retryable=False)
+            incident = still_there(session.get(Incident, delivery.args["incident"]), "incident")
             session.expunge(incident)
             return incident
 
@@ -117,12 +115,9 @@ def register(ctx: BotContext) -> None:
         return [Call(POST_MESSAGE, channel, True)]
 
     def send_issue(delivery: Delivery) -> dict[str, Any]:
-        if ctx.gitlab is None:
-            raise DeliveryError("GitLab is not configured", retryable=False)
+        gitlab_client = configured(ctx.gitlab)
         with ctx.db.reading() as session:
-            incident = session.get(Incident, delivery.args["incident"])
-            if incident is None:
-                raise DeliveryError("the incident is gone", retryable=False)
+            incident = still_there(session.get(Incident, delivery.args["incident"]), "incident")
             entries = service.timeline(session, incident)
             people = {incident.lead, incident.declared_by, *(e.actor for e in entries)}
             names = ctx.directory.names(session, sorted(p for p in people if p and is_user_id(p)))
@@ -137,7 +132,7 @@ def register(ctx: BotContext) -> None:
             token = ctx.settings.gitlab_token
             found_by, line = report.issue_marker(incident.id, token), report.marker_line(incident.id, token)
         try:
-            project = ctx.gitlab.projects.get(settings.issue_project(ctx.config), lazy=True)
+            project = gitlab_client.projects.get(settings.issue_project(ctx.config), lazy=True)
             wanted = {"search": found_by, "in": "description"}  # "in" is a Python keyword: passed as a dict
             found = [
                 i for i in project.issues.list(query_parameters=wanted, get_all=False) if line in (i.description or "")

@@ -14,8 +14,8 @@ from handlers.intake import messages, service
 from handlers.intake.models import IntakeRequest
 from slackbot import usertext
 from slackbot.context import BotContext
-from slackbot.gitlab_client import gitlab_failure
-from slackbot.outbox import Backoff, Delivery, DeliveryError, Sender
+from slackbot.gitlab_client import configured, gitlab_failure
+from slackbot.outbox import Backoff, Delivery, Sender, still_there
 from slackbot.work import Work
 
 log = logging.getLogger(__name__)
@@ -29,14 +29,11 @@ def register(ctx: BotContext) -> None:
     name = ctx.directory.real_name
 
     def file(delivery: Delivery) -> dict[str, Any]:
-        if ctx.gitlab is None:
-            raise DeliveryError("GitLab is not configured", retryable=False)
+        client = configured(ctx.gitlab)
         with ctx.db.reading() as session:
-            request = session.get(IntakeRequest, delivery.args["request"])
-            if request is None:
-                raise DeliveryError("the intake request is gone", retryable=False)
+            request = still_there(session.get(IntakeRequest, delivery.args["request"]), "intake request")
             answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
-        project = ctx.gitlab.projects.get(settings.intake_project, lazy=True)
+        project = client.projects.get(settings.intake_project, lazy=True)
         try:
             try:
                 template = str(project.issue_templates.get(settings.intake_template).content)

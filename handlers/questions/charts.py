@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from handlers.questions.service import WeekStats
-from slackbot.charts import figure, overlay
+from slackbot.charts import weekly
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -47,12 +47,6 @@ def alt(weeks: Sequence[WeekStats]) -> str:
 
 
 def render(chart: dict[str, Any]) -> Figure:
-    weeks = chart["weeks"]
-    labels = [w["week"][5:] for w in weeks]
-    fig, (axes,) = figure()
-    axes.bar(labels, [w["asked"] for w in weeks], color="#d0d7de", label="asked")
-    axes.set_ylabel("questions asked")
-    axes.set_title("Questions per week, and hours to a reply and to ✓")
     reply, closed = "#0969da", "#2da44e"
     lines = (
         ("reply_median_h", "first reply, median", "-", reply),
@@ -60,5 +54,5 @@ def render(chart: dict[str, Any]) -> Figure:
         ("closed_median_h", "✓, median", "-", closed),
         ("closed_p90_h", "✓, p90", "--", closed),
     )
-    overlay(axes, weeks, lines, "hours")
-    return fig
+    title = "Questions per week, and hours to a reply and to ✓"
+    return weekly(chart, title, "questions asked", [("asked", "asked", "#d0d7de")], lines, "hours")

@@ -35,13 +35,6 @@ CONFIG = Config.of(
 
 
 @pytest.fixture
-def pagerduty() -> Iterator[FakePagerDuty]:
-    server = FakePagerDuty().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def harness(database_url: str, pagerduty: FakePagerDuty, gitlab_server: FakeGitLab) -> Iterator[Harness]:
     settings = {
         "pagerduty_routing_key": pagerduty.routing_key,

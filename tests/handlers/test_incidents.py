@@ -30,13 +30,6 @@ POLICY = IncidentsSection(
 
 
 @pytest.fixture
-def pagerduty() -> Iterator[FakePagerDuty]:
-    server = FakePagerDuty().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def harness(database_url: str, pagerduty: FakePagerDuty) -> Iterator[Harness]:
     settings = {"pagerduty_routing_key": pagerduty.routing_key, "pagerduty_events_url": pagerduty.events_url}
     with Harness(database_url, Config.of(POLICY), **settings) as running:
