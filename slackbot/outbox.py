@@ -43,6 +43,7 @@ from slackbot.models import OutboxItem, SlackMessage
 from slackbot.ratelimit import Call, Pacer
 
 if TYPE_CHECKING:
+    from slackbot.effects import Effect
     from slackbot.work import Work
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,10 @@ class Effects:
         self.session = session
         self.now = now
         self.added = 0
+
+    def add_effect(self, effect: Effect, **routing: Any) -> OutboxItem | None:
+        """Queue a typed effect (``slackbot.effects``); ``routing`` as for ``add``."""
+        return self.add(effect.KIND, effect.encode(), **routing)
 
     def add(
         self,

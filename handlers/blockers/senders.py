@@ -8,6 +8,7 @@ from handlers.blockers import messages, service
 from handlers.blockers.models import Blocker
 from slackbot import usertext
 from slackbot.context import BotContext
+from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import plain
 from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
@@ -20,7 +21,9 @@ def register(ctx: BotContext) -> None:
 
     def open_issue(delivery: Delivery) -> dict[str, Any]:
         with ctx.db.reading() as session:
-            blocker = still_there(session.get(Blocker, delivery.args["blocker"]), "blocker request")
+            blocker = still_there(
+                session.get(Blocker, effect_of(delivery, service.OpenIssue).blocker), "blocker request"
+            )
             reason, user, path = blocker.reason, blocker.opened_by, blocker.project
         who = ctx.directory.real_name(user)
         try:
@@ -39,16 +42,17 @@ def register(ctx: BotContext) -> None:
         return {"iid": int(issue.iid), "title": str(issue.title), "url": str(issue.web_url)}
 
     def issue_opened(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
-        blocker = service.opened(work, delivery.args["blocker"], result["iid"], result["title"], result["url"])
+        effect = effect_of(delivery, service.OpenIssue)
+        blocker = service.opened(work, effect.blocker, result["iid"], result["title"], result["url"])
         if blocker is None:
             return
         announcement = messages.opened_announcement(blocker.opened_by, result["url"], result["iid"], blocker.reason)
         work.slack.post(ctx.channel("status"), announcement)
-        work.slack.respond(delivery.args["response_url"], messages.opened_answer(result["url"], result["iid"]))
+        work.slack.respond(effect.response_url, messages.opened_answer(result["url"], result["iid"]))
         ctx.signals.send(work, service.BlockerOpened(blocker.id, result["url"]))
 
     def open_refused(work: Work, delivery: Delivery, error: str) -> None:
-        blocker = work.session.get(Blocker, delivery.args["blocker"], with_for_update=True)
+        blocker = work.session.get(Blocker, effect_of(delivery, service.OpenIssue).blocker, with_for_update=True)
         if blocker is not None:
             blocker.state = "failed"
             work.slack.post(blocker.opened_by, messages.refused(error))
@@ -57,9 +61,10 @@ def register(ctx: BotContext) -> None:
         """Closes the issue only while it is still an open ``production::blocker``: checked at send
         time, against GitLab, since a label can be removed there after the request was recorded."""
         try:
-            issue = project(delivery.args["project"]).issues.get(delivery.args["iid"])
+            lift = effect_of(delivery, service.CloseIssue)
+            issue = project(lift.project).issues.get(lift.iid)
             if issue.state != "opened" or messages.LABEL not in (issue.labels or []):
-                raise DeliveryError(messages.no_longer_a_blocker(delivery.args["iid"]), retryable=False)
+                raise DeliveryError(messages.no_longer_a_blocker(lift.iid), retryable=False)
             issue.state_event = "close"
             issue.save()
         except DeliveryError:
@@ -69,13 +74,13 @@ def register(ctx: BotContext) -> None:
         return {"url": str(issue.web_url)}
 
     def issue_lifted(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
-        args = delivery.args
-        service.lifted(work, args["project"], args["iid"], args["user"])
-        work.slack.post(ctx.channel("status"), messages.lifted_announcement(args["user"], result["url"], args["iid"]))
-        work.slack.respond(args["response_url"], messages.closed_answer(result["url"], args["iid"]))
+        lift = effect_of(delivery, service.CloseIssue)
+        service.lifted(work, lift.project, lift.iid, lift.user)
+        work.slack.post(ctx.channel("status"), messages.lifted_announcement(lift.user, result["url"], lift.iid))
+        work.slack.respond(lift.response_url, messages.closed_answer(result["url"], lift.iid))
 
     def tell(work: Work, delivery: Delivery, error: str, text: str) -> None:
-        work.slack.respond(delivery.args["response_url"], text)
+        work.slack.respond(str(delivery.args["response_url"]), text)  # both kinds carry it
 
     def told_once(render: Any) -> Any:
         def retrying(work: Work, delivery: Delivery, error: str) -> None:
@@ -85,14 +90,14 @@ def register(ctx: BotContext) -> None:
         return retrying
 
     def lift_refused(work: Work, delivery: Delivery, error: str) -> None:
-        left_alone = messages.no_longer_a_blocker(delivery.args["iid"])
+        left_alone = messages.no_longer_a_blocker(effect_of(delivery, service.CloseIssue).iid)
         tell(work, delivery, error, left_alone if error == left_alone else messages.refused(error))
 
     ctx.outbox.register(
-        service.OPEN,
+        service.OpenIssue.KIND,
         Sender(send=open_issue, done=issue_opened, failed=open_refused, retrying=told_once(messages.retrying)),
     )
     ctx.outbox.register(
-        service.LIFT,
+        service.CloseIssue.KIND,
         Sender(send=lift_issue, done=issue_lifted, failed=lift_refused, retrying=told_once(messages.retrying)),
     )

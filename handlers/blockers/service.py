@@ -4,15 +4,32 @@ while GitLab fails), and announced in the status channel once it exists."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.blockers.models import Blocker
+from slackbot.effects import Effect
 from slackbot.work import Work
 
-OPEN = "blockers.open"
-LIFT = "blockers.lift"
+
+@dataclass(frozen=True)
+class OpenIssue(Effect):
+    """File the blocker's issue (its reason and who asked are read from the row when it is sent)."""
+
+    KIND: ClassVar[str] = "blockers.open"
+    blocker: int
+    response_url: str
+
+
+@dataclass(frozen=True)
+class CloseIssue(Effect):
+    KIND: ClassVar[str] = "blockers.lift"
+    project: str
+    iid: int
+    user: str
+    response_url: str
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ def request_open(work: Work, project: str, reason: str, user: str, response_url:
     blocker = Blocker(project=project, state="opening", reason=reason, title="", opened_by=user, opened_at=work.now)
     work.session.add(blocker)
     work.session.flush()
-    work.out.add(OPEN, {"blocker": blocker.id, "response_url": response_url}, lane=lane(project))
+    work.out.add_effect(OpenIssue(blocker.id, response_url), lane=lane(project))
     return blocker
 
 
@@ -51,7 +68,7 @@ def opened_by_bot(session: Session, project: str, iid: int) -> Blocker | None:
 
 
 def request_lift(work: Work, project: str, iid: int, user: str, response_url: str) -> None:
-    work.out.add(LIFT, {"project": project, "iid": iid, "user": user, "response_url": response_url}, lane=lane(project))
+    work.out.add_effect(CloseIssue(project, iid, user, response_url), lane=lane(project))
 
 
 def opened(work: Work, blocker_id: int, iid: int, title: str, url: str) -> Blocker | None:

@@ -5,6 +5,7 @@ open), the incident's channel (created, joined by the people paged, archived), w
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -14,6 +15,7 @@ from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident
 from handlers.incidents.policy import levels
 from slackbot.context import BotContext
+from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
@@ -30,22 +32,26 @@ def register(ctx: BotContext) -> None:
     settings = ctx.config.section(IncidentsSection)
     client = ctx.outbox_client
 
-    def incident_of(delivery: Delivery) -> Incident:
+    def incident_of(incident_id: int) -> Incident:
         with ctx.db.reading() as session:
-            incident = still_there(session.get(Incident, delivery.args["incident"]), "incident")
+            incident = still_there(session.get(Incident, incident_id), "incident")
             session.expunge(incident)
             return incident
+
+    def issue_of(delivery: Delivery) -> int:
+        return effect_of(delivery, service.FileIssue).incident
 
     def user_of(delivery: Delivery) -> str:
         return delivery.lane.removeprefix("slack:")
 
     def send_page(delivery: Delivery) -> dict[str, Any]:
+        page = effect_of(delivery, service.Page)
         with ctx.db.reading() as session:
-            incident = session.get(Incident, delivery.args["incident"])
+            incident = session.get(Incident, page.incident)
             if incident is None or incident.state != "open":
                 raise DeliveryError("the incident is no longer open: page not sent", retryable=False)
             link = ctx.link(session, incident.ref)
-            text, blocks = messages.page(incident, delivery.args["level"], len(levels(incident.policy)), link)
+            text, blocks = messages.page(incident, page.level, len(levels(incident.policy)), link)
         return post_once(client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
 
     def call(method: str, **params: Any) -> dict[str, Any]:
@@ -63,44 +69,51 @@ def register(ctx: BotContext) -> None:
                 raise slack_failure(exc, Call("conversations.invite", channel, True)) from None
             log.info("not invited to %s: %s (%s)", channel, ",".join(users), exc.response.get("error"))
 
+    def intro(delivery: Delivery, incident: Incident, room: str) -> None:
+        with ctx.db.reading() as session:
+            text, blocks = messages.room_intro(incident, ctx.link(session, incident.ref))
+        post_once(client, delivery, {"channel": room, "text": text, "blocks": blocks})
+
+    def archive(room: str) -> None:
+        call("conversations.archive", channel=room)
+
+    steps: dict[str, Callable[[Delivery, service.RoomStep, Incident, str], None]] = {
+        "invite": lambda _delivery, step, _incident, room: invite(room, step.users),
+        "intro": lambda delivery, _step, incident, room: intro(delivery, incident, room),
+        "archive": lambda _delivery, _step, _incident, room: archive(room),
+    }
+
     def send_room(delivery: Delivery) -> dict[str, Any]:
-        args, incident = delivery.args, incident_of(delivery)
-        if args["op"] == "create":
-            return {"room": call("conversations.create", name=args["name"])["channel"]["id"]}
-        room = incident.room_channel_id
-        if room is None:
+        step = effect_of(delivery, service.RoomStep)
+        if step.op == "create":
+            return {"room": call("conversations.create", name=step.name)["channel"]["id"]}
+        incident = incident_of(step.incident)
+        if incident.room_channel_id is None:
             return {}  # the channel was refused: the incident goes on in the status thread
-        if args["op"] == "invite":
-            invite(room, args["users"])
-        elif args["op"] == "intro":
-            with ctx.db.reading() as session:
-                text, blocks = messages.room_intro(incident, ctx.link(session, incident.ref))
-            post_once(client, delivery, {"channel": room, "text": text, "blocks": blocks})
-        else:
-            call("conversations.archive", channel=room)
+        steps[step.op](delivery, step, incident, incident.room_channel_id)
         return {}
 
     def room_done(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
         if "room" in result:
-            service.room_opened(work, delivery.args["incident"], result["room"])
+            service.room_opened(work, effect_of(delivery, service.RoomStep).incident, result["room"])
 
     def room_failed(work: Work, delivery: Delivery, error: str) -> None:
-        if delivery.args["op"] == "create":
+        step = effect_of(delivery, service.RoomStep)
+        if step.op == "create":
             log.warning(
-                "Slack refused the channel of incident %s (%s): it goes on in the status thread",
-                delivery.args["incident"],
-                error,
+                "Slack refused the channel of incident %s (%s): it goes on in the status thread", step.incident, error
             )
-            service.room_refused(work, delivery.args["incident"])
+            service.room_refused(work, step.incident)
 
     def send_say(delivery: Delivery) -> dict[str, Any]:
-        incident = incident_of(delivery)
+        say = effect_of(delivery, service.Say)
+        incident = incident_of(say.incident)
         if incident.room_state == "pending":
             raise DeliveryError("the incident's channel is not made yet", retryable=True)
-        text = delivery.args["text"]
+        text = say.text
         if incident.room_channel_id is not None:
             return post_once(client, delivery, {"channel": incident.room_channel_id, "text": text})
-        if delivery.args["mirrored"]:
+        if say.mirrored:
             return {}  # already in the status thread
         with ctx.db.reading() as session:
             message = posted(session, incident.ref)
@@ -110,14 +123,14 @@ def register(ctx: BotContext) -> None:
 
     def say_calls(delivery: Delivery) -> list[Call]:
         with ctx.db.reading() as session:
-            incident = session.get(Incident, delivery.args["incident"])
+            incident = session.get(Incident, effect_of(delivery, service.Say).incident)
             channel = (incident.room_channel_id or incident.channel_id) if incident else ""
         return [Call(POST_MESSAGE, channel, True)]
 
     def send_issue(delivery: Delivery) -> dict[str, Any]:
         gitlab_client = configured(ctx.gitlab)
         with ctx.db.reading() as session:
-            incident = still_there(session.get(Incident, delivery.args["incident"]), "incident")
+            incident = still_there(session.get(Incident, issue_of(delivery)), "incident")
             entries = service.timeline(session, incident)
             people = {incident.lead, incident.declared_by, *(e.actor for e in entries)}
             names = ctx.directory.names(session, sorted(p for p in people if p and is_user_id(p)))
@@ -144,19 +157,19 @@ def register(ctx: BotContext) -> None:
 
     def issue_retrying(work: Work, delivery: Delivery, error: str) -> None:
         if delivery.attempts == 0:
-            service.issue_failing(work, delivery.args["incident"], error, for_good=False)
+            service.issue_failing(work, issue_of(delivery), error, for_good=False)
 
     ctx.outbox.register(
-        service.PAGE, Sender(send=send_page, calls=lambda d: [Call(POST_MESSAGE, user_of(d), urgent=True)])
+        service.Page.KIND, Sender(send=send_page, calls=lambda d: [Call(POST_MESSAGE, user_of(d), urgent=True)])
     )
-    ctx.outbox.register(service.ROOM, Sender(send=send_room, done=room_done, failed=room_failed))
-    ctx.outbox.register(service.SAY, Sender(send=send_say, calls=say_calls))
+    ctx.outbox.register(service.RoomStep.KIND, Sender(send=send_room, done=room_done, failed=room_failed))
+    ctx.outbox.register(service.Say.KIND, Sender(send=send_say, calls=say_calls))
     ctx.outbox.register(
-        service.ISSUE,
+        service.FileIssue.KIND,
         Sender(
             send=send_issue,
-            done=lambda work, d, result: service.issue_filed(work, d.args["incident"], result["url"]),
-            failed=lambda work, d, error: service.issue_failing(work, d.args["incident"], error, for_good=True),
+            done=lambda work, d, result: service.issue_filed(work, issue_of(d), result["url"]),
+            failed=lambda work, d, error: service.issue_failing(work, issue_of(d), error, for_good=True),
             retrying=issue_retrying,
         ),
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import statistics
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,16 +28,54 @@ from handlers.incidents.policy import ON_CALL, Level, OnCall, Step, levels, next
 from slackbot import pagerduty
 from slackbot.db import insert_for
 from slackbot.durations import format_duration
+from slackbot.effects import Effect
 from slackbot.mrkdwn import is_user_id, plain, truncate
 from slackbot.outbox import Priority
 from slackbot.providers import Providers
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
 
-PAGE = "incidents.page"
-ROOM = "incidents.room"  # create, invite to and archive an incident's channel
-SAY = "incidents.say"  # a post in the incident's channel, or its thread if Slack refused the channel
-ISSUE = "incidents.issue"  # the GitLab incident issue, filed on resolve
+RoomOp = Literal["create", "invite", "intro", "archive"]
+
+
+@dataclass(frozen=True)
+class Page(Effect):
+    """A DM page to the lane's person for ``level``; its text is read when it is sent."""
+
+    KIND: ClassVar[str] = "incidents.page"
+    incident: int
+    level: int
+
+
+@dataclass(frozen=True)
+class RoomStep(Effect):
+    """One step for the incident's channel: create (``name``), invite (``users``), intro, archive."""
+
+    KIND: ClassVar[str] = "incidents.room"
+    op: RoomOp
+    incident: int
+    name: str = ""
+    users: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Say(Effect):
+    """A post in the incident's channel, or its thread if Slack refused the channel."""
+
+    KIND: ClassVar[str] = "incidents.say"
+    incident: int
+    text: str
+    mirrored: bool  # also said in the status thread (broadcast): not repeated there
+
+
+@dataclass(frozen=True)
+class FileIssue(Effect):
+    """The GitLab incident issue, filed on resolve from the incident's timeline."""
+
+    KIND: ClassVar[str] = "incidents.issue"
+    incident: int
+
+
 ROOM_NAME_LIMIT = 80
 PAGE_LINK_WAIT = timedelta(seconds=2)  # a DM page waits this long at most for the link to its incident
 DEFAULT_SEVERITY = "sev2"
@@ -130,14 +168,13 @@ def declare(
     return incident
 
 
-def room(work: Work, incident: Incident, op: str, **args: Any) -> None:
+def room(work: Work, incident: Incident, op: RoomOp, name: str = "", users: list[str] | None = None) -> None:
     """One step for the incident's channel (create, invite, intro, archive), each its own outbox row
     in the channel's lane: in order, and a step retried never repeats the ones before it. The
     channel is created once the status message is posted (or 2 s on), so its intro links to it."""
     first = op == "create"
-    work.out.add(
-        ROOM,
-        {"op": op, "incident": incident.id, **args},
+    work.out.add_effect(
+        RoomStep(op, incident.id, name, users or []),
         lane=incident.room_lane,
         priority=Priority.URGENT,
         wait_for=incident.ref if first else None,
@@ -210,9 +247,8 @@ def _page_level(
     assert planned.page_level is not None
     for user in users:
         add_responder(work, incident, user, "paged")
-        work.out.add(
-            PAGE,
-            {"incident": incident.id, "level": planned.page_level},
+        work.out.add_effect(
+            Page(incident.id, planned.page_level),
             lane=f"slack:{user}",
             priority=Priority.URGENT,
             ref=f"{incident.ref}:page:{uuid.uuid4().hex[:12]}",
@@ -267,14 +303,13 @@ def thread(work: Work, incident: Incident, text: str, broadcast: bool = False, g
 
 
 def say(work: Work, incident: Incident, text: str, broadcast: bool = False) -> None:
-    """Where the incident is talked about: its own channel (``SAY`` decides at sending whether Slack
+    """Where the incident is talked about: its own channel (``Say`` decides at sending whether Slack
     made it, else it falls back to the thread), or the thread of its status message. With
     ``broadcast``, the status channel sees it too."""
     if not incident.has_room:
         thread(work, incident, text, broadcast=broadcast)
         return
-    args = {"incident": incident.id, "text": text, "mirrored": broadcast}
-    work.out.add(SAY, args, lane=incident.room_lane, priority=Priority.URGENT)
+    work.out.add_effect(Say(incident.id, text, broadcast), lane=incident.room_lane, priority=Priority.URGENT)
     if broadcast:
         thread(work, incident, text, broadcast=True)
 
@@ -322,7 +357,7 @@ def request_issue(work: Work, incident: Incident) -> None:
     """File the incident's GitLab issue through the outbox: retried while GitLab fails, and found
     again rather than filed twice if an earlier try got through."""
     incident.issue_state = "filing"
-    work.out.add(ISSUE, {"incident": incident.id}, lane=f"gitlab:incident:{incident.id}")
+    work.out.add_effect(FileIssue(incident.id), lane=f"gitlab:incident:{incident.id}")
 
 
 def timeline(session: Session, incident: Incident) -> list[TimelineEntry]:
@@ -337,7 +372,7 @@ def stop_paging(work: Work, incident: Incident, pagerduty_action: str) -> None:
     """Cancel every page not yet sent, close the ones sent, tell PagerDuty, update the message."""
     sent = work.out.cancel(incident.pages)
     for row in sent:
-        if row.kind == PAGE and row.ref:
+        if row.kind == Page.KIND and row.ref:
             work.slack.update(row.ref, messages.page_closed(incident), [], priority=Priority.URGENT)
     if any(row.kind == pagerduty.KIND for row in sent):
         pagerduty.record(work.out, pagerduty_action, dedup_key(incident))

@@ -14,6 +14,7 @@ from handlers.intake import messages, service
 from handlers.intake.models import IntakeRequest
 from slackbot import usertext
 from slackbot.context import BotContext
+from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.outbox import Backoff, Delivery, Sender, still_there
 from slackbot.work import Work
@@ -31,7 +32,9 @@ def register(ctx: BotContext) -> None:
     def file(delivery: Delivery) -> dict[str, Any]:
         client = configured(ctx.gitlab)
         with ctx.db.reading() as session:
-            request = still_there(session.get(IntakeRequest, delivery.args["request"]), "intake request")
+            request = still_there(
+                session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request), "intake request"
+            )
             answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
         project = client.projects.get(settings.intake_project, lazy=True)
         try:
@@ -58,13 +61,13 @@ def register(ctx: BotContext) -> None:
         return {"url": str(issue.web_url), "iid": int(issue.iid)}
 
     def filed(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
-        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
         if request is not None:
             request.issue_url, request.issue_iid, request.last_error = result["url"], result["iid"], ""
             work.slack.post(request.user_id, messages.filed(result["url"], settings.intake_project, result["iid"]))
 
     def retrying(work: Work, delivery: Delivery, error: str) -> None:
-        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
         if request is None:
             return
         request.last_error = error[:500]
@@ -72,9 +75,11 @@ def register(ctx: BotContext) -> None:
             work.slack.post(request.user_id, messages.retrying(error))
 
     def refused(work: Work, delivery: Delivery, error: str) -> None:
-        request = work.session.get(IntakeRequest, delivery.args["request"], with_for_update=True)
+        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
         if request is not None:
             request.last_error = error[:500]
             work.slack.post(request.user_id, messages.refused(error))
 
-    ctx.outbox.register(service.FILE, Sender(send=file, done=filed, retrying=retrying, failed=refused, backoff=RETRIES))
+    ctx.outbox.register(
+        service.FileIssue.KIND, Sender(send=file, done=filed, retrying=retrying, failed=refused, backoff=RETRIES)
+    )

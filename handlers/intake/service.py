@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.intake import messages
 from handlers.intake.models import IntakeRequest
+from slackbot.effects import Effect
 from slackbot.work import Work
 
-FILE = "intake.file"
+
+@dataclass(frozen=True)
+class FileIssue(Effect):
+    """File the request's issue from its stored answers."""
+
+    KIND: ClassVar[str] = "intake.file"
+    request: int
+
+
 LISTED = 10
 
 
@@ -46,7 +56,7 @@ def submit(work: Work, user_id: str, answers: dict[str, Any]) -> IntakeRequest:
     work.session.add(request)
     work.session.flush()
     work.slack.post(user_id, messages.filing(str(answers["title"])), ref=request.acknowledgement)
-    work.out.add(FILE, {"request": request.id}, lane=f"intake:{request.id}", wait_for=request.acknowledgement)
+    work.out.add_effect(FileIssue(request.id), lane=f"intake:{request.id}", wait_for=request.acknowledgement)
     return request
 
 

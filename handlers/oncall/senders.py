@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from handlers.oncall.service import USERGROUP_SYNC
+from handlers.oncall.service import SyncUsergroup
 from slackbot.context import BotContext
+from slackbot.effects import effect_of
 from slackbot.outbox import Delivery, DeliveryError, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
@@ -17,7 +18,8 @@ LIST, UPDATE = "usergroups.list", "usergroups.users.update"
 
 
 def sync_usergroup(client: WebClient, delivery: Delivery) -> dict[str, Any]:
-    handle = delivery.args["handle"]
+    sync = effect_of(delivery, SyncUsergroup)
+    handle = sync.handle
     try:
         groups = client.usergroups_list()["usergroups"]
     except Exception as exc:
@@ -26,7 +28,7 @@ def sync_usergroup(client: WebClient, delivery: Delivery) -> dict[str, Any]:
     if group is None:
         raise DeliveryError(f"{UPDATE}: there is no user group @{handle}", retryable=False)
     try:
-        client.usergroups_users_update(usergroup=group["id"], users=",".join(delivery.args["users"]))
+        client.usergroups_users_update(usergroup=group["id"], users=",".join(sync.users))
     except Exception as exc:
         raise slack_failure(exc, Call(UPDATE, "")) from None
     return {}
@@ -34,7 +36,7 @@ def sync_usergroup(client: WebClient, delivery: Delivery) -> dict[str, Any]:
 
 def register(ctx: BotContext) -> None:
     ctx.outbox.register(
-        USERGROUP_SYNC,
+        SyncUsergroup.KIND,
         Sender(
             send=lambda d: sync_usergroup(ctx.outbox_client, d), calls=lambda _d: [Call(LIST, ""), Call(UPDATE, "")]
         ),

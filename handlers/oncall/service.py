@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,9 +20,19 @@ from handlers.oncall.models import OncallCoverRequest, OncallHandoff, OncallOver
 from handlers.oncall.schedule import Cover, Plan, Segment, Shift, next_shift_of, on_call, reach, segments, shifts
 from handlers.standups import api as standups
 from handlers.status import api as status
+from slackbot.effects import Effect
 from slackbot.work import Work
 
-USERGROUP_SYNC = "oncall.usergroup"
+
+@dataclass(frozen=True)
+class SyncUsergroup(Effect):
+    """The rotation's user group holds exactly ``users`` (a newer pending one replaces it)."""
+
+    KIND: ClassVar[str] = "oncall.usergroup"
+    handle: str
+    users: list[str]
+
+
 WARN_AHEAD = timedelta(days=7)
 HANDOFF_GRACE = timedelta(days=1)  # a handoff missed for longer (the bot was down) is not announced late
 
@@ -226,8 +237,8 @@ def hand_over(
 
 def sync_usergroup(work: Work, rotation: Rotation, user: str) -> None:
     """The rotation's user group holds only ``user`` (the latest pending update wins)."""
-    args = {"handle": rotation.usergroup, "users": [user]}
-    work.out.add(USERGROUP_SYNC, args, lane=f"usergroup:{rotation.usergroup}", coalesce=rotation.usergroup)
+    effect = SyncUsergroup(rotation.usergroup, [user])
+    work.out.add_effect(effect, lane=f"usergroup:{rotation.usergroup}", coalesce=rotation.usergroup)
 
 
 # ----- away warnings and cover ----------------------------------------------------------------------

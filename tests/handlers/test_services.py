@@ -230,7 +230,12 @@ def test_an_intake_request_is_stored_with_its_filing_which_waits_for_the_acknowl
         request = intake.submit(work, ALICE, answers)
     [acknowledgement, filing] = units.outbox()
     assert acknowledgement.ref == request.acknowledgement and acknowledgement.lane == f"slack:{ALICE}"
-    assert (filing.kind, filing.args, filing.wait_for) == ("intake.file", {"request": 1}, request.acknowledgement)
+    assert (filing.kind, filing.args, filing.wait_for) == (
+        "intake.file",
+        {"v": 1, "request": 1},
+        request.acknowledgement,
+    )
+    assert intake.FileIssue.decode(filing.args) == intake.FileIssue(request.id), "an ID, read again when sent"
     assert filing.wait_until is None, "the issue links back to the DM, so it waits for it"
 
 
