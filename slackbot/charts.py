@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from slackbot.models import OutboxItem
 from slackbot.mrkdwn import is_user_id
-from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.outbox import Delivery, Effects, Priority, Refused, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
@@ -146,7 +146,7 @@ def sender(client: WebClient, charts: Charts) -> Sender:
     def deliver(delivery: Delivery) -> dict[str, Any]:
         args = delivery.args
         if args["chart"] not in charts.renderers:
-            raise DeliveryError(f"no chart named {args['chart']}", retryable=False)
+            raise Refused(f"no chart named {args['chart']}")
         image = charts.render(args["chart"], args["data"])
         call = Call("files.completeUploadExternal", args["to"], delivery.urgent)
         filename = f"{args['chart']}-{delivery.id}.png"  # names its outbox row, so a retry finds it

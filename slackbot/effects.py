@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from slackbot.outbox import Delivery, DeliveryError
+from slackbot.outbox import Delivery, TryAgain
 
 E = TypeVar("E", bound="Effect")
 VERSION_FIELD = "v"
@@ -37,9 +37,7 @@ class Effect:
     def decode(cls: type[E], args: dict[str, Any]) -> E:
         version = int(args.get(VERSION_FIELD, 1))
         if version > cls.VERSION:
-            raise DeliveryError(
-                f"{cls.KIND} version {version} is newer than this process's {cls.VERSION}", retryable=True
-            )
+            raise TryAgain(f"{cls.KIND} version {version} is newer than this process's {cls.VERSION}")
         values = cls.upgrade(version, {k: v for k, v in args.items() if k != VERSION_FIELD})
         return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls) if f.name in values})
 

@@ -6,7 +6,7 @@ import hmac
 import gitlab
 
 from slackbot.config import Settings
-from slackbot.outbox import DeliveryError
+from slackbot.outbox import DeliveryError, Refused, TryAgain
 from slackbot.remote import guarded_session
 
 
@@ -27,7 +27,7 @@ def configured(client: gitlab.Gitlab | None) -> gitlab.Gitlab:
     """The GitLab client a delivery needs; without one (``GITLAB_TOKEN`` unset) there is nothing to
     retry: the delivery is refused for good."""
     if client is None:
-        raise DeliveryError("GitLab is not configured", retryable=False)
+        raise Refused("GitLab is not configured")
     return client
 
 
@@ -36,8 +36,8 @@ def gitlab_failure(exc: Exception) -> DeliveryError:
     if isinstance(exc, gitlab.exceptions.GitlabError):
         code = exc.response_code
         message = f"{code or 'no answer'}: {exc.error_message}"
-        return DeliveryError(message, retryable=code is None or code == 429 or code >= 500)
-    return DeliveryError(f"no answer: {type(exc).__name__}", retryable=True)
+        return TryAgain(message) if code is None or code == 429 or code >= 500 else Refused(message)
+    return TryAgain(f"no answer: {type(exc).__name__}")
 
 
 def marker(secret: str, what: str) -> str:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -65,34 +65,54 @@ def still_there(found: T | None, what: str) -> T:
     """What a delivery is about, read when it is sent (payloads carry IDs); deleted meanwhile, there
     is nothing to deliver: refused for good."""
     if found is None:
-        raise DeliveryError(f"the {what} is gone", retryable=False)
+        raise Gone(f"the {what} is gone")
     return found
 
 
 class DeliveryError(Exception):
-    """A delivery did not happen. ``retryable``: try again later (with backoff); else ``park`` keeps it
-    for an operator (``fulfillbot parked``) or it is dropped. ``refused`` is a 429: the call waits
-    ``retry_after`` seconds and does not count as a failure. ``gone``: what it was about no longer
-    exists (a message deleted meanwhile): dropped with a warning, as there is nothing to fix."""
+    """A delivery did not happen; which kind of error it is says what becomes of its row. Never raised
+    itself: one of ``TryAgain`` (and ``RateLimited``), ``NeedsOperator``, ``Refused`` (and ``Gone``)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool,
-        park: bool = False,
-        gone: bool = False,
-        refused: Call | None = None,
-        retry_after: float = 0.0,
-        maybe_sent: bool = False,
-    ):
+    retryable: ClassVar[bool] = False  # put back in line with backoff (parked after the sender's tries)
+    park: ClassVar[bool] = False  # kept for an operator (``fulfillbot parked``) instead of dropped
+    gone: ClassVar[bool] = False  # what it was about no longer exists: dropped with a warning, not an error
+    refused: Call | None = None  # a 429: the call waits ``retry_after`` and it does not count as a try
+    retry_after: float = 0.0
+    maybe_sent: bool = False  # the call may have taken effect (a timeout): look before sending again
+
+
+class TryAgain(DeliveryError):
+    """No answer, a 5xx, or what is not ready yet: tried again later."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, maybe_sent: bool = False):
         super().__init__(message)
-        self.retryable = retryable
-        self.park = park
-        self.gone = gone
-        self.refused = refused
-        self.retry_after = retry_after
-        self.maybe_sent = maybe_sent  # the call may have taken effect (a timeout): look before sending again
+        self.maybe_sent = maybe_sent
+
+
+class RateLimited(TryAgain):
+    """Slack's 429: the refused call (a method, or a channel's posts) waits ``retry_after``."""
+
+    def __init__(self, message: str, call: Call, retry_after: float):
+        super().__init__(message)
+        self.refused, self.retry_after = call, retry_after
+
+
+class NeedsOperator(DeliveryError):
+    """Refused for a reason an operator can fix (``not_in_channel``, ``missing_scope``, a token): parked."""
+
+    park = True
+
+
+class Refused(DeliveryError):
+    """Refused for good, nothing to fix (bad content, no such user group): dropped."""
+
+
+class Gone(Refused):
+    """What it was about no longer exists (a message deleted, an expired response URL): dropped."""
+
+    gone = True
 
 
 @dataclass(frozen=True)
@@ -361,7 +381,7 @@ class Outbox:
     def _deliver(self, delivery: Delivery) -> None:
         sender = self.senders.get(delivery.kind)
         if sender is None:
-            self._settle(delivery, None, DeliveryError(f"no sender for kind {delivery.kind!r}", retryable=False))
+            self._settle(delivery, None, Refused(f"no sender for kind {delivery.kind!r}"))
             return
         started = time.perf_counter()
         try:
@@ -370,7 +390,7 @@ class Outbox:
             self._settle(delivery, sender, exc)
         except Exception as exc:
             log.exception("delivering outbox item %s (%s) failed", delivery.id, delivery.kind)
-            self._settle(delivery, sender, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
+            self._settle(delivery, sender, TryAgain(f"{type(exc).__name__}: {exc}"))
         else:
             self._done(delivery, sender, result)
         finally:

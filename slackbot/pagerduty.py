@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from slackbot.db import Database
-from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.outbox import Delivery, Effects, Priority, Refused, Sender, TryAgain
 from slackbot.remote import guarded_session
 from slackbot.slack_effects import permalink, posted
 
@@ -88,7 +88,7 @@ def sender(pagerduty: PagerDuty, db: Database, team_url: str) -> Sender:
         try:
             pagerduty.send(args["action"], args["dedup_key"], args.get("payload"), links)
         except PagerDutyError as exc:
-            raise DeliveryError(str(exc), retryable=exc.retryable) from None
+            raise (TryAgain(str(exc)) if exc.retryable else Refused(str(exc))) from None
         return {}
 
     return Sender(send=send)

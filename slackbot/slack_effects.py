@@ -30,7 +30,18 @@ from slackbot.channels import forget_channel
 from slackbot.db import Database, refuse_in_write_transaction
 from slackbot.models import OutboxItem, SlackMessage
 from slackbot.mrkdwn import is_user_id
-from slackbot.outbox import Delivery, DeliveryError, Effects, Priority, Sender
+from slackbot.outbox import (
+    Delivery,
+    DeliveryError,
+    Effects,
+    Gone,
+    NeedsOperator,
+    Priority,
+    RateLimited,
+    Refused,
+    Sender,
+    TryAgain,
+)
 from slackbot.ratelimit import POST_MESSAGE, Call
 
 if TYPE_CHECKING:
@@ -224,14 +235,13 @@ def slack_failure(exc: Exception, call: Call) -> DeliveryError:
         status = exc.response.status_code
         if status == 429:
             retry_after = float(exc.response.headers.get("Retry-After", 1) or 1)
-            return DeliveryError(f"{call.method}: ratelimited", retryable=True, refused=call, retry_after=retry_after)
+            return RateLimited(f"{call.method}: ratelimited", call, retry_after)
         if status >= 500 or error in RETRY_ERRORS:
             unsure = status not in NOT_SENT_STATUSES and error != "service_unavailable"
-            return DeliveryError(f"{call.method}: HTTP {status} {error}".strip(), retryable=True, maybe_sent=unsure)
-        return DeliveryError(
-            f"{call.method}: {error or status}", retryable=False, park=error in PARK_ERRORS, gone=error in GONE_ERRORS
-        )
-    return DeliveryError(f"{call.method}: {type(exc).__name__}: {exc}", retryable=True, maybe_sent=_timed_out(exc))
+            return TryAgain(f"{call.method}: HTTP {status} {error}".strip(), maybe_sent=unsure)
+        refusal = NeedsOperator if error in PARK_ERRORS else Gone if error in GONE_ERRORS else Refused
+        return refusal(f"{call.method}: {error or status}")
+    return TryAgain(f"{call.method}: {type(exc).__name__}: {exc}", maybe_sent=_timed_out(exc))
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -315,7 +325,7 @@ class SlackSender:
             if ref:
                 found = self._posted(ref)
                 if found is None:
-                    raise DeliveryError(f"{method}: the message {ref} was never posted", retryable=False)
+                    raise Refused(f"{method}: the message {ref} was never posted")
                 params[channel_key], params[ts_key] = found.channel, found.ts
         if method == POST_MESSAGE:
             return post_once(self.client, delivery, params)
@@ -360,13 +370,11 @@ def respond_sender() -> Sender:
         try:
             response = WebhookClient(args["url"], timeout=10).send_dict(body)
         except Exception as exc:
-            raise DeliveryError(f"response_url: {type(exc).__name__}: {exc}", retryable=True) from None
+            raise TryAgain(f"response_url: {type(exc).__name__}: {exc}") from None
         if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryError(f"response_url: HTTP {response.status_code}", retryable=True)
+            raise TryAgain(f"response_url: HTTP {response.status_code}")
         if response.status_code >= 400:  # expired or used up (5 uses, 30 minutes): nothing to fix
-            raise DeliveryError(
-                f"response_url: HTTP {response.status_code} {response.body}", retryable=False, gone=True
-            )
+            raise Gone(f"response_url: HTTP {response.status_code} {response.body}")
         return {}
 
     return Sender(send=send)

@@ -11,7 +11,7 @@ from slackbot.context import BotContext
 from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import plain
-from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
+from slackbot.outbox import Delivery, DeliveryError, Refused, Sender, still_there
 from slackbot.work import Work
 
 
@@ -64,7 +64,7 @@ def register(ctx: BotContext) -> None:
             lift = effect_of(delivery, service.CloseIssue)
             issue = project(lift.project).issues.get(lift.iid)
             if issue.state != "opened" or messages.LABEL not in (issue.labels or []):
-                raise DeliveryError(messages.no_longer_a_blocker(lift.iid), retryable=False)
+                raise Refused(messages.no_longer_a_blocker(lift.iid))
             issue.state_event = "close"
             issue.save()
         except DeliveryError:

@@ -18,7 +18,7 @@ from slackbot.context import BotContext
 from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure
 from slackbot.mrkdwn import is_user_id
-from slackbot.outbox import Delivery, DeliveryError, Sender, still_there
+from slackbot.outbox import Delivery, Gone, Sender, TryAgain, still_there
 from slackbot.ratelimit import POST_MESSAGE, Call
 from slackbot.slack_effects import post_once, posted, slack_failure
 from slackbot.work import Work
@@ -49,7 +49,7 @@ def register(ctx: BotContext) -> None:
         with ctx.db.reading() as session:
             incident = session.get(Incident, page.incident)
             if incident is None or incident.state != "open":
-                raise DeliveryError("the incident is no longer open: page not sent", retryable=False)
+                raise Gone("the incident is no longer open: page not sent")
             link = ctx.link(session, incident.ref)
             text, blocks = messages.page(incident, page.level, len(levels(incident.policy)), link)
         return post_once(client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
@@ -109,7 +109,7 @@ def register(ctx: BotContext) -> None:
         say = effect_of(delivery, service.Say)
         incident = incident_of(say.incident)
         if incident.room_state == "pending":
-            raise DeliveryError("the incident's channel is not made yet", retryable=True)
+            raise TryAgain("the incident's channel is not made yet")
         text = say.text
         if incident.room_channel_id is not None:
             return post_once(client, delivery, {"channel": incident.room_channel_id, "text": text})
@@ -118,7 +118,7 @@ def register(ctx: BotContext) -> None:
         with ctx.db.reading() as session:
             message = posted(session, incident.ref)
         if message is None:
-            raise DeliveryError("the incident's status message is not posted yet", retryable=True)
+            raise TryAgain("the incident's status message is not posted yet")
         return post_once(client, delivery, {"channel": message.channel, "thread_ts": message.ts, "text": text})
 
     def say_calls(delivery: Delivery) -> list[Call]:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from handlers.oncall.service import SyncUsergroup
 from slackbot.context import BotContext
 from slackbot.effects import effect_of
-from slackbot.outbox import Delivery, DeliveryError, Sender
+from slackbot.outbox import Delivery, Refused, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
@@ -26,7 +26,7 @@ def sync_usergroup(client: WebClient, delivery: Delivery) -> dict[str, Any]:
         raise slack_failure(exc, Call(LIST, "")) from None
     group = next((g for g in groups if g.get("handle") == handle), None)
     if group is None:
-        raise DeliveryError(f"{UPDATE}: there is no user group @{handle}", retryable=False)
+        raise Refused(f"{UPDATE}: there is no user group @{handle}")
     try:
         client.usergroups_users_update(usergroup=group["id"], users=",".join(sync.users))
     except Exception as exc:

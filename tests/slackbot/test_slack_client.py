@@ -5,7 +5,10 @@ from slack_sdk.errors import SlackApiError
 
 from slackbot.db import Database, RemoteCallInTransaction
 from slackbot.metrics import Metrics
+from slackbot.outbox import DeliveryError, Gone, NeedsOperator, RateLimited, Refused, TryAgain
+from slackbot.ratelimit import Call
 from slackbot.slack_client import make_web_client
+from slackbot.slack_effects import slack_failure
 from slackbot.testing.slack_sim import SlackSimulator
 
 
@@ -73,3 +76,32 @@ def test_the_simulator_rejects_a_wrong_token(sim: SlackSimulator) -> None:
     with pytest.raises(SlackApiError) as caught:
         client.auth_test()
     assert caught.value.response["error"] == "invalid_auth"
+
+
+def test_what_a_failed_call_means_is_a_kind_of_error(sim: SlackSimulator) -> None:
+    """Typed delivery errors: each of Slack's answers becomes the error whose kind decides the row's
+    fate (retried, waited out, parked for an operator, dropped, dropped as gone)."""
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    call = Call("chat.postMessage", "C0NOWHERE", False)
+
+    def failure_of(method: str, **params: object) -> DeliveryError:
+        try:
+            client.api_call(method, json=params)
+        except Exception as exc:
+            return slack_failure(exc, call)
+        raise AssertionError("the call did not fail")
+
+    sim.rate_limit("chat.postMessage", retry_after=7)
+    limited = failure_of("chat.postMessage", channel="C0NOWHERE", text="x")
+    assert isinstance(limited, RateLimited) and limited.retry_after == 7 and limited.refused == call
+    sim.fail("chat.postMessage", status=503)
+    assert isinstance(failure_of("chat.postMessage", channel="C0NOWHERE", text="x"), TryAgain)
+    assert isinstance(failure_of("chat.postMessage", channel="C0NOWHERE", text="x"), NeedsOperator)  # not found
+    general = sim.add_channel("general", bot_member=True)
+    assert isinstance(failure_of("chat.postMessage", channel=general, text=""), Refused)  # no_text: dropped
+    for kind, (retried, parked) in {
+        RateLimited: (True, False),
+        NeedsOperator: (False, True),
+        Gone: (False, False),
+    }.items():
+        assert (kind.retryable, kind.park) == (retried, parked)
