@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from handlers.blockers import messages, service
 from handlers.blockers.config import BlockersSection
+from handlers.incidents import api as incidents
 from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
@@ -17,7 +18,7 @@ GROUP_ROLE = "blockers.group"
 MAY_BLOCK = Rule(
     "open or lift production blockers",
     "the escalation policy's people and the members of `[blockers] usergroup`",
-    ("incidents.escalation", GROUP_ROLE),
+    (incidents.ESCALATION, GROUP_ROLE),
 )
 
 
