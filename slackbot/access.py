@@ -33,7 +33,6 @@ from slackbot.models import SlackCache
 
 log = logging.getLogger(__name__)
 
-ANYONE = "anyone"
 ELSEWHERE = "I only take requests from people of this bot's own workspace, so nothing was changed."
 GROUP_KEY = "usergroup:"  # slack_cache rows that hold a user group's members
 GROUPS_READ_EVERY = 600.0  # seconds between two reads of the user groups' members
@@ -134,7 +133,7 @@ class Access:
         self.team_id = team_id
         self.groups = groups
         self.people = people
-        self._roles: dict[str, Role] = {ANYONE: lambda _session, _user, _subject: True}
+        self._roles: dict[str, Role] = {}
 
     def add_role(self, name: str, holds: Role) -> None:
         if name in self._roles:
@@ -156,7 +155,7 @@ class Access:
     def allows(self, session: Session, rule: Rule, user: str, subject: Any = None) -> bool:
         if not user:
             return False
-        return any(self.holds(session, role, user, subject) for role in rule.roles) or user in self.admins
+        return user in self.admins or any(self.holds(session, role, user, subject) for role in rule.roles)
 
     def require(self, rule: Rule, user: str, subject: Any = None, session: Session | None = None) -> None:
         """Raise ``NotAllowed`` unless ``user`` may do what ``rule`` guards (about ``subject``)."""

@@ -154,8 +154,14 @@ class SlackEdge:
         return response
 
     def _first_time(self, headers: Mapping[str, str], kind: str) -> bool:
-        """False for a replay of a signed command or interaction (answered 200, no effect)."""
-        if self.inbox.first_request(headers.get("x-slack-signature", "")):
+        """False for a replay of a signed command or interaction (answered 200, no effect). When the
+        database cannot say, the request goes on: its own unit of work then fails and says so."""
+        try:
+            first = self.inbox.first_request(headers.get("x-slack-signature", ""))
+        except Exception as exc:
+            log.warning("could not record a %s request against replays (%s)", kind, type(exc).__name__)
+            return True
+        if first:
             return True
         log.warning("ignored a %s request that was already taken (the same signed body again)", kind)
         return False

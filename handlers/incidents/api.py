@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.incidents import service
 from handlers.incidents.access import ESCALATION, RESPONDER
 from handlers.incidents.models import Incident, TimelineEntry
 from handlers.incidents.policy import ON_CALL, OnCall, WhoIsOnCall
@@ -63,8 +64,7 @@ def _view(incident: Incident) -> IncidentView:
 
 
 def open_incidents(session: Session) -> list[IncidentView]:
-    query = select(Incident).where(Incident.state != "resolved").order_by(Incident.id)
-    return [_view(i) for i in session.scalars(query)]
+    return [_view(i) for i in service.open_incidents(session)]
 
 
 def resolved_since(session: Session, since: datetime) -> list[IncidentView]:

@@ -1,9 +1,11 @@
 import json
 import os
 import time
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
 from slackbot.testing.harness import SIGNING_SECRET, TEAM, Harness
 
@@ -108,3 +110,17 @@ def test_gitlab_webhook_checks_its_token_and_body(database_url: str) -> None:
         )
         assert unknown.status_code == 400
         assert "wiki_page" in unknown.json()["message"]
+
+
+def test_a_command_while_the_database_is_down_is_answered_not_500(harness: Harness) -> None:
+    """The replay check needs the database; when it cannot answer, the command goes on (here, help,
+    which needs nothing more) instead of failing with a 500."""
+    unreachable = create_engine("postgresql+psycopg://nobody@127.0.0.1:9/none")
+    harness.bot.ctx.db.engine = unreachable
+    harness.bot.ctx.db._sessions = sessionmaker(unreachable)  # writes fail too
+    form = {"team_id": harness.sim.team_id, "user_id": JAMES, "command": "/fulfillment", "text": "help"}
+    body = urlencode({**form, "channel_id": "C0X", "trigger_id": "t", "response_url": ""})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **harness.driver.signed_headers(body)}
+    answered = harness.driver.post(body, headers)  # not settled: the outbox cannot be read either
+    assert answered.status_code == 200
+    assert answered.json()["text"].startswith("*/fulfillment*")
