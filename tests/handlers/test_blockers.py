@@ -12,6 +12,8 @@ from slackbot.config import Config, SlackSection
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import ASKER, TEAM, Harness
 
+pytestmark = pytest.mark.both_databases  # who may do what: scenarios on both databases
+
 APP = "gitlab-org/customers-gitlab-com"
 STATUS = "s_fulfillment_status"
 JAMES, VITALY, ALICE, BOB, ADMIN = (p.id for p in TEAM)

@@ -17,6 +17,8 @@ from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.fake_pagerduty import FakePagerDuty
 from slackbot.testing.harness import ASKER, TEAM, Harness
 
+pytestmark = pytest.mark.both_databases  # who may do what: scenarios on both databases
+
 JAMES, VITALY, ALICE, BOB, ADMIN = (p.id for p in TEAM)
 GUEST = "U0GUEST001"  # a Slack Connect guest from another workspace in the status channel
 STATUS = "s_fulfillment_status"

@@ -141,6 +141,7 @@ def test_fill_template_puts_answers_under_matching_headings() -> None:
     )
 
 
+@pytest.mark.both_databases
 def test_answers_cannot_run_quick_actions_mention_anyone_or_hide_the_footer(
     harness: Harness, intake_gitlab: FakeGitLab
 ) -> None:

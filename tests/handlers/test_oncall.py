@@ -128,6 +128,7 @@ def test_oncall_shows_now_and_next_in_the_viewers_timezone_and_the_schedule(harn
     assert "`/oncall swap ROTATION @user`" in answer(harness, BOB, "help")
 
 
+@pytest.mark.both_databases
 def test_overrides_cover_a_stretch_only_for_people_in_the_rotation_or_admins(harness: Harness) -> None:
     at(harness, 2026, 11, 23, 12, 0)
     vitaly = f"<@{VITALY}|vitaly>"
@@ -172,6 +173,7 @@ def test_overrides_cover_a_stretch_only_for_people_in_the_rotation_or_admins(har
     assert answer(harness, JAMES, "override primary").startswith("Usage: `/oncall override ROTATION @user FROM TO`")
 
 
+@pytest.mark.both_databases
 def test_a_swap_trades_the_next_shifts_once_the_other_person_accepts(harness: Harness) -> None:
     at(harness, 2026, 11, 23, 12, 0)
     assert answer(harness, BOB, f"swap primary <@{JAMES}>") == CHANGE.refusal()
@@ -216,6 +218,7 @@ def test_an_escalation_level_pages_whoever_is_on_call_when_it_runs(harness: Harn
     assert f"paged: level 2: <@{VITALY}> (on call for primary)" in timeline
 
 
+@pytest.mark.both_databases
 def test_someone_away_during_their_shift_is_warned_a_week_ahead_and_the_first_to_cover_gets_it(
     harness: Harness,
 ) -> None:
@@ -290,6 +293,7 @@ def group_members(harness: Harness) -> list[str]:
     return list(group["users"])
 
 
+@pytest.mark.both_databases
 def test_the_user_group_follows_whoever_is_on_call_from_start_and_through_overrides(database_url: str) -> None:
     """Installed mid-shift, restarted after a hand edit, an override's start and end: the group holds
     whoever is on call within a tick each time (once it was set only at a handoff)."""
@@ -313,6 +317,7 @@ def test_the_user_group_follows_whoever_is_on_call_from_start_and_through_overri
         assert len(harness.sim.calls_to("usergroups.users.update")) == updates, "nothing more while nothing changes"
 
 
+@pytest.mark.both_databases
 def test_nobody_is_put_on_call_who_cannot_be_paged(harness: Harness) -> None:
     """An override once put a user ID that does not exist on call for a year: the next incident
     "paged level 2" and nobody was paged."""

@@ -335,6 +335,7 @@ def test_two_schedulers_nudge_once(harness: Harness, database_url: str) -> None:
     assert len(thread(harness, asked["ts"])) == 1
 
 
+@pytest.mark.both_databases
 def test_the_digest_shows_a_question_edited_into_a_broadcast_without_notifying_anyone(harness: Harness) -> None:
     """An edit notifies nobody in Slack, so a broadcast edited in later must not reach the digest alive."""
     harness.clock.set(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))

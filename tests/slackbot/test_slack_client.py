@@ -5,10 +5,10 @@ from slack_sdk.errors import SlackApiError
 
 from slackbot.db import Database, RemoteCallInTransaction
 from slackbot.metrics import Metrics
-from slackbot.outbox import DeliveryError, Gone, NeedsOperator, RateLimited, Refused, TryAgain
+from slackbot.outbox import Delivery, DeliveryError, Gone, NeedsOperator, RateLimited, Refused, TryAgain
 from slackbot.ratelimit import Call
 from slackbot.slack_client import make_web_client
-from slackbot.slack_effects import slack_failure
+from slackbot.slack_effects import post_once, slack_failure
 from slackbot.testing.slack_sim import SlackSimulator
 
 
@@ -105,3 +105,21 @@ def test_what_a_failed_call_means_is_a_kind_of_error(sim: SlackSimulator) -> Non
         Gone: (False, False),
     }.items():
         assert (kind.retryable, kind.park) == (retried, parked)
+
+
+def test_a_look_before_reposting_that_slack_refuses_names_its_own_method() -> None:
+    """Against an emulator, reading a group DM back was refused with missing_scope, and the parked row
+    said chat.postMessage had failed; it names conversations.history, for the operator to fix."""
+    sim = SlackSimulator(scopes=["chat:write", "mpim:write"]).start()
+    try:
+        for user in ("U0JAMES01", "U0ALICE01"):
+            sim.add_user(user, user.lower())
+        client = make_web_client(sim.token, sim.api_url, retries=False)
+        group = client.conversations_open(users="U0JAMES01,U0ALICE01")["channel"]["id"]
+        delivery = Delivery(7, "slack", {}, f"slack:{group}", 2, None, 1, maybe_sent=True)
+        with pytest.raises(NeedsOperator) as parked:
+            post_once(client, delivery, {"channel": group, "text": "hello"})
+        assert str(parked.value) == "conversations.history: missing_scope"
+        assert sim.messages(group) == [], "not posted blind either"
+    finally:
+        sim.stop()
