@@ -14,7 +14,7 @@ from slackbot.models import ProcessedKey
 
 def claim(session: Session, key: str, now: datetime) -> bool:
     """Record ``key``; False when it was recorded before (by this or another transaction)."""
-    if session.get(ProcessedKey, key) is not None:
+    if claimed(session, key):
         return False
     try:
         with session.begin_nested():
@@ -22,3 +22,9 @@ def claim(session: Session, key: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def claimed(session: Session, key: str) -> bool:
+    """Whether ``key`` was claimed already: a read, for a job that would otherwise open a write
+    transaction on every tick only to find its work done."""
+    return session.get(ProcessedKey, key) is not None

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers.oncall import service
 from handlers.oncall.config import OncallSection
+from slackbot import idempotency
 from slackbot.context import BotContext
 from slackbot.outbox import Priority
 
@@ -36,10 +37,11 @@ def register(ctx: BotContext, section: OncallSection, people: service.Availabili
         for rotation in (r for r in section.rotations if r.usergroup):
             with ctx.db.reading() as session:
                 segment = service.who(session, plans[rotation.name], now)
-            if segment is None:
-                continue
+                key = f"oncall.usergroup:{rotation.name}:{segment.start.isoformat()}:{segment.user}" if segment else ""
+                settled = rotation.name in synced and idempotency.claimed(session, key)
+            if segment is None or settled:
+                continue  # a quiet tick reads only, and takes no write lock
             with ctx.work() as work:
-                key = f"oncall.usergroup:{rotation.name}:{segment.start.isoformat()}:{segment.user}"
                 if ctx.once(work, key) or rotation.name not in synced:
                     service.sync_usergroup(work, rotation, segment.user)
             synced.add(rotation.name)
