@@ -136,8 +136,6 @@ class GitLabSection:
     app_project: str = "gitlab-org/customers-gitlab-com"
     watched_refs: list[str] = field(default_factory=lambda: ["main"])
     poll_interval: Duration = timedelta(minutes=5)
-    intake_project: str = "gitlab-org/fulfillment-meta"
-    intake_template: str = "intake"
 
 
 @dataclass(frozen=True)
@@ -308,29 +306,47 @@ def _core_problems(config: Config) -> list[Problem]:
 
 def parse_config(raw: Mapping[str, Any], sections: Sequence[Any] = ()) -> Config:
     """The config from raw TOML data; ``sections`` are the capabilities' section classes (each with a
-    ``KEY``, and optionally ``ARRAY = True`` for a top-level array of tables such as ``[[cadence]]``)."""
+    ``KEY``; optionally ``ARRAY = True`` for a top-level array of tables such as ``[[cadence]]``, or
+    ``TABLE = "gitlab"`` for keys that live in a shared table, as ``[gitlab] intake_project`` does)."""
     parser = _Parser()
-    by_key: dict[str, Any] = {kind.KEY: kind for kind in sections}
-    core_raw = {k: v for k, v in raw.items() if k not in by_key}
+    by_key: dict[str, Any] = {kind.KEY: kind for kind in sections if not hasattr(kind, "TABLE")}
+    in_tables: dict[str, Any] = {kind.KEY: kind for kind in sections if hasattr(kind, "TABLE")}
+    claimed: dict[str, set[str]] = {}
+    for kind in in_tables.values():
+        claimed.setdefault(kind.TABLE, set()).update(f.name for f in dataclasses.fields(kind))
+    core_raw = {k: _without(v, claimed.get(k, set())) for k, v in raw.items() if k not in by_key}
     core = parser.section(Config, core_raw, "", skip={"sections"})
     parsed: dict[str, Any] = {}
-    for key, kind in by_key.items():
-        if key in raw:
-            value = parser.capability_section(kind, raw[key], key)
-            if value is not _MISSING:
-                parsed[key] = value
-    if core is _MISSING or len(parsed) != len([k for k in by_key if k in raw]):
+    wanted = [k for k in by_key if k in raw] + [k for k, kind in in_tables.items() if kind.TABLE in raw]
+    for key in wanted:
+        kind = by_key.get(key) or in_tables[key]
+        table = getattr(kind, "TABLE", None)
+        own = raw[key] if table is None else _only(raw[table], {f.name for f in dataclasses.fields(kind)})
+        value = parser.capability_section(kind, own, table or key)
+        if value is not _MISSING:
+            parsed[key] = value
+    if core is _MISSING or len(parsed) != len(wanted):
         raise ConfigError(parser.problems)
     config = dataclasses.replace(core, sections=parsed)
     problems = _core_problems(config)
-    for key, kind in by_key.items():
+    for key, kind in {**by_key, **in_tables}.items():
         check = getattr(config.section(kind), "problems", None)
         if check is not None:
-            problems += [(_join(key, path), message) for path, message in check(config)]
+            problems += [(_join(getattr(kind, "TABLE", key), path), message) for path, message in check(config)]
     parser.problems += [f"{path}: {message}" for path, message in problems]
     if parser.problems:
         raise ConfigError(parser.problems)
     return config
+
+
+def _without(table: Any, keys: set[str]) -> Any:
+    """A shared table less the keys capabilities claim (anything else is left for the parser to judge)."""
+    return {k: v for k, v in table.items() if k not in keys} if keys and isinstance(table, Mapping) else table
+
+
+def _only(table: Any, keys: set[str]) -> Any:
+    """Of a shared table, the keys one capability claims."""
+    return {k: v for k, v in table.items() if k in keys} if isinstance(table, Mapping) else table
 
 
 def load_config(path: str | Path, sections: Sequence[type] = ()) -> Config:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import gitlab
 from slack_sdk import WebClient
@@ -64,6 +66,11 @@ class BotContext:
     gitlab: gitlab.Gitlab | None
     pagerduty: PagerDuty | None
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone (``timezone`` in the config)."""
+        return _zone(self.config.timezone)
+
     def channel(self, key_or_id: str) -> str:
         """The ID of a channel key from ``[channels]``; IDs pass through."""
         return self.channels.get(key_or_id, key_or_id)
@@ -100,3 +107,8 @@ class BotContext:
 
     def after_ack(self, work: Callable[[], Any]) -> None:
         self.executor.submit(work)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

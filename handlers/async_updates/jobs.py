@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import gitlab
 
@@ -48,27 +48,26 @@ def quiet_issues(gl: gitlab.Gitlab, username: str, now: datetime, started_milest
     return quiet
 
 
-def register(ctx: BotContext) -> None:
+def run(ctx: BotContext, now: datetime) -> None:
     settings = ctx.config.section(AsyncUpdatesSection)
-    zone = ZoneInfo(ctx.config.timezone)
     people = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
+    if ctx.gitlab is None or not people:
+        return
+    today = now.astimezone(ctx.zone).date()
+    if now < service.due_at(today, settings.day, settings.time, ctx.zone):
+        return
+    week = service.iso_week(today)
+    with ctx.db.reading() as session:
+        done = service.reminded(session, week)
+    for user_id in [u for u in people if u not in done]:
+        try:
+            issues = quiet_issues(ctx.gitlab, people[user_id], now, settings.current_milestone_only)
+            with ctx.work() as work:
+                if service.remind(work, user_id, week, issues):
+                    ctx.signals.send(work, HomeChanged((user_id,)))
+        except Exception:
+            log.exception("async update reminder for %s failed; it stays due for the next tick", user_id)
 
-    def run(now: datetime) -> None:
-        if ctx.gitlab is None or not people:
-            return
-        today = now.astimezone(zone).date()
-        if now < service.due_at(today, settings.day, settings.time, zone):
-            return
-        week = service.iso_week(today)
-        with ctx.db.reading() as session:
-            done = service.reminded(session, week)
-        for user_id in [u for u in people if u not in done]:
-            try:
-                issues = quiet_issues(ctx.gitlab, people[user_id], now, settings.current_milestone_only)
-                with ctx.work() as work:
-                    if service.remind(work, user_id, week, issues):
-                        ctx.signals.send(work, HomeChanged((user_id,)))
-            except Exception:
-                log.exception("async update reminder for %s failed; it stays due for the next tick", user_id)
 
-    ctx.scheduler.add("async_updates.weekly", run, background=True)
+def register(ctx: BotContext) -> None:
+    ctx.scheduler.add("async_updates.weekly", partial(run, ctx), background=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -33,16 +34,16 @@ def entry_key(entry: Cadence) -> str:
     return hashlib.sha256(f"{entry.cron}|{entry.channel}|{entry.text}".encode()).hexdigest()[:16]
 
 
-def register(ctx: BotContext) -> None:
+def announce(ctx: BotContext, now: datetime) -> None:
     entries = ctx.config.section(CadenceSection).entries
+    due = [(entry, fire) for entry in entries for fire in due_times(entry.cron, ctx.config.timezone, now)]
+    if not due:
+        return
+    with ctx.work() as work:
+        for entry, fire in due:
+            if ctx.once(work, f"cadence:{entry_key(entry)}:{fire.isoformat()}"):
+                work.slack.post(ctx.channel(entry.channel), entry.text)
 
-    def announce(now: datetime) -> None:
-        due = [(entry, fire) for entry in entries for fire in due_times(entry.cron, ctx.config.timezone, now)]
-        if not due:
-            return
-        with ctx.work() as work:
-            for entry, fire in due:
-                if ctx.once(work, f"cadence:{entry_key(entry)}:{fire.isoformat()}"):
-                    work.slack.post(ctx.channel(entry.channel), entry.text)
 
-    ctx.scheduler.add("cadence.announcements", announce)
+def register(ctx: BotContext) -> None:
+    ctx.scheduler.add("cadence.announcements", partial(announce, ctx))

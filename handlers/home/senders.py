@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from handlers.home import messages, service
@@ -11,25 +12,28 @@ from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
 
+def publish(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    user = delivery.args["user"]
+    with ctx.db.reading() as session:
+        now = ctx.clock.now()
+        view = messages.view([*messages.greeting(user), *ctx.home.blocks(session, user, now)])
+    call = Call("views.publish", "", delivery.urgent)
+    try:
+        ctx.outbox_client.views_publish(user_id=user, view=view)
+    except Exception as exc:
+        raise slack_failure(exc, call) from None
+    return {}
+
+
+def queue_stale_homes(ctx: BotContext) -> None:
+    with ctx.db.reading() as session:
+        found = service.stale(session)
+    if found:
+        with ctx.work() as work:
+            service.queue_stale(work, found)
+
+
 def register(ctx: BotContext) -> None:
-    def send(delivery: Delivery) -> dict[str, Any]:
-        user = delivery.args["user"]
-        with ctx.db.reading() as session:
-            now = ctx.clock.now()
-            view = messages.view([*messages.greeting(user), *ctx.home.blocks(session, user, now)])
-        call = Call("views.publish", "", delivery.urgent)
-        try:
-            ctx.outbox_client.views_publish(user_id=user, view=view)
-        except Exception as exc:
-            raise slack_failure(exc, call) from None
-        return {}
-
-    def queue_stale_homes() -> None:
-        with ctx.db.reading() as session:
-            found = service.stale(session)
-        if found:
-            with ctx.work() as work:
-                service.queue_stale(work, found)
-
-    ctx.outbox.register(service.PUBLISH, Sender(send=send, calls=lambda d: [Call("views.publish", "", d.urgent)]))
-    ctx.outbox.add_feeder(queue_stale_homes)
+    sender = Sender(send=partial(publish, ctx), calls=lambda d: [Call("views.publish", "", d.urgent)])
+    ctx.outbox.register(service.PUBLISH, sender)
+    ctx.outbox.add_feeder(partial(queue_stale_homes, ctx))

@@ -12,6 +12,7 @@ Anyone in the workspace may declare an incident and add a note.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -51,18 +52,19 @@ def can_page(access: Access, session: Session, chain: Iterable[Level], user: str
     return False
 
 
+def in_escalation(access: Access, configured: list[Level], session: Session, user: str, _subject: object) -> bool:
+    return can_page(access, session, configured, user)
+
+
+def responder(access: Access, session: Session, user: str, incident: object) -> bool:
+    if not isinstance(incident, Incident):
+        return False
+    return service.is_responder(session, incident, user) or can_page(access, session, levels(incident.policy), user)
+
+
 def register(access: Access, section: IncidentsSection) -> None:
     configured = levels(snapshot(section))
     for level in configured:
         access.groups.watch(level.usergroup)
-
-    def escalation(session: Session, user: str, _subject: object) -> bool:
-        return can_page(access, session, configured, user)
-
-    def responder(session: Session, user: str, incident: object) -> bool:
-        if not isinstance(incident, Incident):
-            return False
-        return service.is_responder(session, incident, user) or can_page(access, session, levels(incident.policy), user)
-
-    access.add_role(ESCALATION, escalation)
-    access.add_role(RESPONDER, responder)
+    access.add_role(ESCALATION, partial(in_escalation, access, configured))
+    access.add_role(RESPONDER, partial(responder, access))

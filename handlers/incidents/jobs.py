@@ -4,6 +4,7 @@ not posted a status update for ``update_every``, and incident channels due to be
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from handlers.incidents import service
 from handlers.incidents.config import IncidentsSection
@@ -11,32 +12,34 @@ from slackbot.context import BotContext
 from slackbot.outbox import Priority
 
 
-def register(ctx: BotContext) -> None:
-    settings = ctx.config.section(IncidentsSection)
+def run_due(ctx: BotContext, now: datetime) -> None:
+    with ctx.db.reading() as session:
+        due = service.due(session, now)
     paging = service.Paging(ctx.pagerduty is not None, ctx.providers)
+    for incident_id in due:
+        with ctx.work() as work:
+            service.step_if_due(work, incident_id, paging)
 
-    def run_due(now: datetime) -> None:
-        with ctx.db.reading() as session:
-            due = service.due(session, now)
-        for incident_id in due:
-            with ctx.work() as work:
-                service.step_if_due(work, incident_id, paging)
 
-    def remind_leads(now: datetime) -> None:
-        with ctx.db.reading() as session:
-            due = service.update_reminders_due(session, now, settings.update_every)
-        for incident_id in due:
-            with ctx.work() as work:
-                service.remind_update(work, incident_id, settings.update_every)
+def remind_leads(ctx: BotContext, now: datetime) -> None:
+    every = ctx.config.section(IncidentsSection).update_every
+    with ctx.db.reading() as session:
+        due = service.update_reminders_due(session, now, every)
+    for incident_id in due:
+        with ctx.work() as work:
+            service.remind_update(work, incident_id, every)
 
-    def archive_rooms(now: datetime) -> None:
-        with ctx.db.reading() as session:
-            due = service.rooms_to_archive(session, now, settings.archive_after)
-        for incident_id in due:
-            with ctx.work() as work:
-                service.archive_room(work, incident_id)
 
-    ctx.scheduler.add("incidents.escalation", run_due, Priority.URGENT)
-    ctx.scheduler.add("incidents.update_reminders", remind_leads, Priority.URGENT)
-    if settings.channel:
-        ctx.scheduler.add("incidents.archive_rooms", archive_rooms)
+def archive_rooms(ctx: BotContext, now: datetime) -> None:
+    with ctx.db.reading() as session:
+        due = service.rooms_to_archive(session, now, ctx.config.section(IncidentsSection).archive_after)
+    for incident_id in due:
+        with ctx.work() as work:
+            service.archive_room(work, incident_id)
+
+
+def register(ctx: BotContext) -> None:
+    ctx.scheduler.add("incidents.escalation", partial(run_due, ctx), Priority.URGENT)
+    ctx.scheduler.add("incidents.update_reminders", partial(remind_leads, ctx), Priority.URGENT)
+    if ctx.config.section(IncidentsSection).channel:
+        ctx.scheduler.add("incidents.archive_rooms", partial(archive_rooms, ctx))

@@ -2,6 +2,7 @@
 project's own ``intake`` issue template."""
 
 from handlers.intake import listeners, senders
+from handlers.intake.config import IntakeSection
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
 
@@ -14,5 +15,6 @@ def register(ctx: BotContext) -> None:
 CAPABILITY = Capability(
     name="intake",
     register=register,
+    sections=(IntakeSection,),
     commands=(Command("/intake", "intake requests filed in the intake project"),),
 )

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import gitlab
 
 from handlers.intake import messages, service
+from handlers.intake.config import IntakeSection
 from handlers.intake.models import IntakeRequest
 from slackbot import usertext
 from slackbot.context import BotContext
@@ -24,62 +26,69 @@ log = logging.getLogger(__name__)
 RETRIES = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1))
 
 
-def register(ctx: BotContext) -> None:
-    settings = ctx.config.gitlab
+def file(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    settings = ctx.config.section(IntakeSection)
     gitlab_users = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
     name = ctx.directory.real_name
-
-    def file(delivery: Delivery) -> dict[str, Any]:
-        client = configured(ctx.gitlab)
-        with ctx.db.reading() as session:
-            request = still_there(
-                session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request), "intake request"
-            )
-            answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
-        project = client.projects.get(settings.intake_project, lazy=True)
+    client = configured(ctx.gitlab)
+    with ctx.db.reading() as session:
+        request = still_there(
+            session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request), "intake request"
+        )
+        answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
+    project = client.projects.get(settings.intake_project, lazy=True)
+    try:
         try:
-            try:
-                template = str(project.issue_templates.get(settings.intake_template).content)
-            except gitlab.exceptions.GitlabGetError as exc:
-                if exc.response_code != 404:
-                    raise
-                log.warning("no issue template %r in %s", settings.intake_template, settings.intake_project)
-                template = ""
-            pm = str(answers["pm"])
-            pm_mention = (
-                f"@{gitlab_users[pm]}"
-                if pm in gitlab_users
-                else usertext.gitlab(f"{name(pm)} (PM in Slack; no GitLab username in the bot's config)")
-            )
-            footer = messages.footer(usertext.gitlab(name(user_id)), link, str(answers["urgency"]), pm_mention)
-            description = messages.fill_template(
-                template, [(f, usertext.gitlab(str(answers[f.block_id]))) for f in messages.FIELDS], footer
-            )
-            issue = project.issues.create({"title": answers["title"], "description": description, "labels": ["intake"]})
-        except Exception as exc:
-            raise gitlab_failure(exc) from None
-        return {"url": str(issue.web_url), "iid": int(issue.iid)}
+            template = str(project.issue_templates.get(settings.intake_template).content)
+        except gitlab.exceptions.GitlabGetError as exc:
+            if exc.response_code != 404:
+                raise
+            log.warning("no issue template %r in %s", settings.intake_template, settings.intake_project)
+            template = ""
+        pm = str(answers["pm"])
+        pm_mention = (
+            f"@{gitlab_users[pm]}"
+            if pm in gitlab_users
+            else usertext.gitlab(f"{name(pm)} (PM in Slack; no GitLab username in the bot's config)")
+        )
+        footer = messages.footer(usertext.gitlab(name(user_id)), link, str(answers["urgency"]), pm_mention)
+        description = messages.fill_template(
+            template, [(f, usertext.gitlab(str(answers[f.block_id]))) for f in messages.FIELDS], footer
+        )
+        issue = project.issues.create({"title": answers["title"], "description": description, "labels": ["intake"]})
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {"url": str(issue.web_url), "iid": int(issue.iid)}
 
-    def filed(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
-        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
-        if request is not None:
-            request.issue_url, request.issue_iid, request.last_error = result["url"], result["iid"], ""
-            work.slack.post(request.user_id, messages.filed(result["url"], settings.intake_project, result["iid"]))
 
-    def retrying(work: Work, delivery: Delivery, error: str) -> None:
-        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
-        if request is None:
-            return
+def filed(ctx: BotContext, work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+    request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
+    if request is not None:
+        request.issue_url, request.issue_iid, request.last_error = result["url"], result["iid"], ""
+        work.slack.post(
+            request.user_id,
+            messages.filed(result["url"], ctx.config.section(IntakeSection).intake_project, result["iid"]),
+        )
+
+
+def retrying(work: Work, delivery: Delivery, error: str) -> None:
+    request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
+    if request is None:
+        return
+    request.last_error = error[:500]
+    if delivery.attempts == 0:
+        work.slack.post(request.user_id, messages.retrying(error))
+
+
+def refused(work: Work, delivery: Delivery, error: str) -> None:
+    request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
+    if request is not None:
         request.last_error = error[:500]
-        if delivery.attempts == 0:
-            work.slack.post(request.user_id, messages.retrying(error))
+        work.slack.post(request.user_id, messages.refused(error))
 
-    def refused(work: Work, delivery: Delivery, error: str) -> None:
-        request = work.session.get(IntakeRequest, effect_of(delivery, service.FileIssue).request, with_for_update=True)
-        if request is not None:
-            request.last_error = error[:500]
-            work.slack.post(request.user_id, messages.refused(error))
 
+def register(ctx: BotContext) -> None:
     ctx.outbox.register(
-        service.FileIssue.KIND, Sender(send=file, done=filed, retrying=retrying, failed=refused, backoff=RETRIES)
+        service.FileIssue.KIND,
+        Sender(send=partial(file, ctx), done=partial(filed, ctx), retrying=retrying, failed=refused, backoff=RETRIES),
     )

@@ -3,15 +3,14 @@ announcement and a user group that follows the rotation, and cover found for shi
 away for. Escalation levels with ``oncall = "ROTATION"`` page whoever is on call (``answer_on_call``)."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import partial
 
 from sqlalchemy.orm import Session
 
 from handlers.incidents import api as incidents
 from handlers.oncall import jobs, listeners, messages, senders, service
 from handlers.oncall.config import OncallSection
-from handlers.oncall.schedule import Plan
-from handlers.standups import api as standups
+from handlers.oncall.rotations import availability, plans
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
 from slackbot.home import Blocks
@@ -21,50 +20,35 @@ HOME_AHEAD = timedelta(weeks=8)
 HOME_SHIFTS = 3
 
 
-def availability(ctx: BotContext) -> service.Availability:
-    holidays = standups.holidays(ctx.config)
-
-    def zone_of(session: Session, user: str) -> ZoneInfo:
-        return ctx.directory.timezones(session, [user])[user]
-
-    return service.Availability(holidays, zone_of)
-
-
-def answer_on_call(plans: dict[str, Plan], people: service.Availability) -> incidents.WhoIsOnCall:
+def answer_on_call(ctx: BotContext, session: Session, rotation: str, at: datetime) -> incidents.OnCall:
     """Who an escalation level with ``oncall = NAME`` pages at the moment it runs, overrides and
     away days included."""
+    plan = plans(ctx).get(rotation)
+    if plan is None:
+        return incidents.OnCall(None, f"there is no rotation {rotation}")
+    return incidents.OnCall(*service.pageable(session, plan, availability(ctx), at))
 
-    def answer(session: Session, rotation: str, at: datetime) -> incidents.OnCall:
-        plan = plans.get(rotation)
-        if plan is None:
-            return incidents.OnCall(None, f"there is no rotation {rotation}")
-        return incidents.OnCall(*service.pageable(session, plan, people, at))
 
-    return answer
+def home_section(ctx: BotContext, session: Session, user: str, now: datetime) -> Blocks:
+    """The next few shifts of the person whose App Home this is."""
+    mine = [
+        (name, s)
+        for name, plan in plans(ctx).items()
+        for s in service.timeline(session, plan, now, now + HOME_AHEAD)
+        if s.user == user
+    ]
+    zone = availability(ctx).zone_of(session, user)
+    return messages.home_section(sorted(mine, key=lambda m: m[1].start)[:HOME_SHIFTS], zone)
 
 
 def register(ctx: BotContext) -> None:
-    section = ctx.config.section(OncallSection)
-    people = availability(ctx)
-    plans = section.plans(ctx.config.timezone)
-    listeners.register(ctx, section, people)
+    listeners.register(ctx)
     senders.register(ctx)
-    jobs.register(ctx, section, people)
-    ctx.providers.provide(incidents.ON_CALL, answer_on_call(plans, people))
-
-    def home_section(session: Session, user: str, now: datetime) -> Blocks:
-        mine = [
-            (name, s)
-            for name, plan in plans.items()
-            for s in service.timeline(session, plan, now, now + HOME_AHEAD)
-            if s.user == user
-        ]
-        return messages.home_section(
-            sorted(mine, key=lambda m: m[1].start)[:HOME_SHIFTS], people.zone_of(session, user)
-        )
-
-    if section.rotations:
-        ctx.home.add(HOME_ORDER, home_section)
+    jobs.register(ctx)
+    on_call: incidents.WhoIsOnCall = partial(answer_on_call, ctx)
+    ctx.providers.provide(incidents.ON_CALL, on_call)
+    if ctx.config.section(OncallSection).rotations:
+        ctx.home.add(HOME_ORDER, partial(home_section, ctx))
 
 
 CAPABILITY = Capability(

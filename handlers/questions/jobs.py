@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from functools import partial
 
 from handlers.questions import charts, messages, service
 from handlers.questions.config import QuestionsSection
@@ -18,58 +18,59 @@ DIGEST_OLDEST = 5
 DIGEST_WEEKS = 13  # the digest's chart: the twelve weeks before this one
 
 
-class QuestionJobs:
-    def __init__(self, ctx: BotContext):
-        self.ctx = ctx
-        self.settings = ctx.config.section(QuestionsSection)
-        self.zone = ZoneInfo(ctx.config.timezone)
+def send_nudges(ctx: BotContext, now: datetime) -> None:
+    after = ctx.config.section(QuestionsSection).nudge_unreplied_after
+    with ctx.db.reading() as session:
+        due = service.due_for_nudge(session, now, after)
+    _each(
+        ctx,
+        due,
+        lambda q: service.needs_nudge(q, now, after),
+        lambda w, q: service.nudge(w, q, ctx.config.section(QuestionsSection)),
+    )
 
-    def send_nudges(self, now: datetime) -> None:
-        after = self.settings.nudge_unreplied_after
-        with self.ctx.db.reading() as session:
-            due = service.due_for_nudge(session, now, after)
-        self._each(due, lambda q: service.needs_nudge(q, now, after), lambda w, q: service.nudge(w, q, self.settings))
 
-    def remind_askers(self, now: datetime) -> None:
-        after = self.settings.remind_asker_after
-        with self.ctx.db.reading() as session:
-            due = service.due_for_asker_reminder(session, now, after)
-        self._each(due, lambda q: service.needs_asker_reminder(q, now, after), service.remind_asker)
+def remind_askers(ctx: BotContext, now: datetime) -> None:
+    after = ctx.config.section(QuestionsSection).remind_asker_after
+    with ctx.db.reading() as session:
+        due = service.due_for_asker_reminder(session, now, after)
+    _each(ctx, due, lambda q: service.needs_asker_reminder(q, now, after), service.remind_asker)
 
-    def _each(
-        self, ids: list[int], still_due: Callable[[Question], bool], act: Callable[[Work, Question], None]
-    ) -> None:
-        """Act on the due questions under their row locks if they are still due (a ✅ may have come
-        meanwhile); all in one unit of work."""
-        if not ids:
+
+def _each(
+    ctx: BotContext, ids: list[int], still_due: Callable[[Question], bool], act: Callable[[Work, Question], None]
+) -> None:
+    """Act on the due questions under their row locks if they are still due (a ✅ may have come
+    meanwhile); all in one unit of work."""
+    if not ids:
+        return
+    with ctx.work() as work:
+        for question_id in ids:
+            question = service.lock(work.session, question_id)
+            if question is not None and still_due(question):
+                act(work, question)
+
+
+def post_digest(ctx: BotContext, now: datetime) -> None:
+    """On Mondays from 09:00 (team time), once; a Monday the bot missed entirely is let go, and a
+    week with nothing asked and nothing open posts nothing."""
+    monday = service.week_start(now, ctx.zone)
+    if now.astimezone(ctx.zone).date() != monday or now < datetime.combine(monday, DIGEST_TIME, ctx.zone):
+        return
+    with ctx.work() as work:
+        if not ctx.once(work, f"questions-digest:{monday.isoformat()}"):
             return
-        with self.ctx.work() as work:
-            for question_id in ids:
-                question = service.lock(work.session, question_id)
-                if question is not None and still_due(question):
-                    act(work, question)
-
-    def post_digest(self, now: datetime) -> None:
-        """On Mondays from 09:00 (team time), once; a Monday the bot missed entirely is let go, and a
-        week with nothing asked and nothing open posts nothing."""
-        monday = service.week_start(now, self.zone)
-        if now.astimezone(self.zone).date() != monday or now < datetime.combine(monday, DIGEST_TIME, self.zone):
-            return
-        with self.ctx.work() as work:
-            if not self.ctx.once(work, f"questions-digest:{monday.isoformat()}"):
-                return
-            last_week = service.weekly_stats(work.session, now, 2, self.zone)[1]
-            oldest, total = service.open_questions(work.session, DIGEST_OLDEST)
-            if last_week.asked or total:
-                channel = self.ctx.channel("announcements")
-                work.slack.post(channel, messages.digest(last_week, oldest, total, now))
-                recent = service.weekly_stats(work.session, now, DIGEST_WEEKS, self.zone)[1:]
-                summary = f"Questions per week, the {len(recent)} weeks to {last_week.week_start:%-d %b}"
-                send_chart(work.out, channel, charts.NAME, charts.data(recent), summary, charts.alt(recent), summary)
+        last_week = service.weekly_stats(work.session, now, 2, ctx.zone)[1]
+        oldest, total = service.open_questions(work.session, DIGEST_OLDEST)
+        if last_week.asked or total:
+            channel = ctx.channel("announcements")
+            work.slack.post(channel, messages.digest(last_week, oldest, total, now))
+            recent = service.weekly_stats(work.session, now, DIGEST_WEEKS, ctx.zone)[1:]
+            summary = f"Questions per week, the {len(recent)} weeks to {last_week.week_start:%-d %b}"
+            send_chart(work.out, channel, charts.NAME, charts.data(recent), summary, charts.alt(recent), summary)
 
 
 def register(ctx: BotContext) -> None:
-    jobs = QuestionJobs(ctx)
-    ctx.scheduler.add("questions.nudges", jobs.send_nudges)
-    ctx.scheduler.add("questions.asker_reminders", jobs.remind_askers)
-    ctx.scheduler.add("questions.weekly_digest", jobs.post_digest)
+    ctx.scheduler.add("questions.nudges", partial(send_nudges, ctx))
+    ctx.scheduler.add("questions.asker_reminders", partial(remind_askers, ctx))
+    ctx.scheduler.add("questions.weekly_digest", partial(post_digest, ctx))

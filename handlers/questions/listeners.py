@@ -4,8 +4,8 @@ and the ``/fulfillment questions`` and ``stats`` commands."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from handlers.questions import charts, messages, service
 from handlers.questions.config import QuestionsSection
@@ -29,96 +29,92 @@ def slack_time(ts: str) -> datetime:
         return datetime.fromtimestamp(0, UTC)
 
 
-class QuestionListeners:
-    def __init__(self, ctx: BotContext):
-        self.ctx = ctx
-        self.settings = ctx.config.section(QuestionsSection)
-        self.channel_id = ctx.channel("questions")
-        self.zone = ZoneInfo(ctx.config.timezone)
+def in_channel(ctx: BotContext, event: dict[str, Any]) -> bool:
+    return text_at(event, "event", "channel") == ctx.channel("questions")
 
-    def in_channel(self, event: dict[str, Any]) -> bool:
-        return text_at(event, "event", "channel") == self.channel_id
 
-    def about_channel(self, event: dict[str, Any]) -> bool:
-        return (
-            text_at(event, "event", "item", "type") == "message"
-            and text_at(event, "event", "item", "channel") == self.channel_id
+def about_channel(ctx: BotContext, event: dict[str, Any]) -> bool:
+    return text_at(event, "event", "item", "type") == "message" and text_at(
+        event, "event", "item", "channel"
+    ) == ctx.channel("questions")
+
+
+def on_message(ctx: BotContext, work: Work, item: InboxEvent) -> None:
+    event = item.payload.get("event") or {}
+    subtype = text_at(event, "subtype")
+    if subtype == "message_deleted":
+        service.forget(work.session, ctx.channel("questions"), text_at(event, "deleted_ts"))
+    elif subtype == "message_changed" and text_at(event, "message", "subtype") == "tombstone":
+        service.forget(work.session, ctx.channel("questions"), text_at(event, "message", "ts"))
+    elif subtype == "message_changed":
+        changed = text_at(event, "message", "ts")
+        if changed:
+            service.edit(work.session, ctx.channel("questions"), changed, text_at(event, "message", "text"))
+    elif subtype in HUMAN_SUBTYPES and text_at(event, "user") and not event.get("bot_id") and text_at(event, "ts"):
+        posted = Posted(
+            channel_id=ctx.channel("questions"),
+            ts=text_at(event, "ts"),
+            user_id=text_at(event, "user"),
+            text=text_at(event, "text"),
+            thread_ts=text_at(event, "thread_ts") or None,
+            at=slack_time(text_at(event, "ts")),
         )
-
-    def on_message(self, work: Work, item: InboxEvent) -> None:
-        event = item.payload.get("event") or {}
-        subtype = text_at(event, "subtype")
-        if subtype == "message_deleted":
-            service.forget(work.session, self.channel_id, text_at(event, "deleted_ts"))
-        elif subtype == "message_changed" and text_at(event, "message", "subtype") == "tombstone":
-            service.forget(work.session, self.channel_id, text_at(event, "message", "ts"))
-        elif subtype == "message_changed":
-            changed = text_at(event, "message", "ts")
-            if changed:
-                service.edit(work.session, self.channel_id, changed, text_at(event, "message", "text"))
-        elif subtype in HUMAN_SUBTYPES and text_at(event, "user") and not event.get("bot_id") and text_at(event, "ts"):
-            posted = Posted(
-                channel_id=self.channel_id,
-                ts=text_at(event, "ts"),
-                user_id=text_at(event, "user"),
-                text=text_at(event, "text"),
-                thread_ts=text_at(event, "thread_ts") or None,
-                at=slack_time(text_at(event, "ts")),
-            )
-            if posted.is_reply:
-                service.record_reply(work.session, posted)
-                return
-            link = self.ctx.permalink(posted.channel_id, posted.ts)
-            question = service.start(work, posted, link, self.settings)
-            if question is not None:
-                self.ctx.signals.send(work, HomeChanged((question.asker_id,)))
-
-    def on_reaction(self, work: Work, item: InboxEvent) -> None:
-        event = item.payload.get("event") or {}
-        message_ts, user, emoji = text_at(event, "item", "ts"), text_at(event, "user"), text_at(event, "reaction")
-        if not (message_ts and user and emoji):
+        if posted.is_reply:
+            service.record_reply(work.session, posted)
             return
-        reaction = Reaction(
-            channel_id=self.channel_id,
-            message_ts=message_ts,
-            user_id=user,
-            emoji=emoji,
-            at=slack_time(text_at(event, "event_ts") or str(item.payload.get("event_time") or "0")),
-            added=text_at(event, "type") == "reaction_added",
-        )
-        question = service.react(work.session, reaction, self.settings)
+        link = ctx.permalink(posted.channel_id, posted.ts)
+        question = service.start(work, posted, link, ctx.config.section(QuestionsSection))
         if question is not None:
-            self.ctx.signals.send(work, HomeChanged((question.asker_id,)))
+            ctx.signals.send(work, HomeChanged((question.asker_id,)))
 
-    def list_open(self, call: CommandCall) -> str:
-        page = whole_number(call.text, "page", 1, 10_000)
-        with self.ctx.db.reading() as session:
-            found, total = service.open_questions(session, PER_PAGE, (page - 1) * PER_PAGE)
-            return messages.open_list(found, total, page, PER_PAGE, self.ctx.clock.now())
 
-    def stats(self, call: CommandCall) -> str:
-        """The figures as text, privately; the chart follows in the asker's DM (an ephemeral answer
-        cannot carry a file)."""
-        count = weeks(call.text)
-        with self.ctx.db.reading() as session:
-            found = service.weekly_stats(session, self.ctx.clock.now(), count, self.zone)
-        text = messages.stats(found)
-        with self.ctx.work() as work:
-            return answer_with_chart(
-                work.out, call.user_id, charts.NAME, charts.data(found), "Questions per week", charts.alt(found), text
-            )
+def on_reaction(ctx: BotContext, work: Work, item: InboxEvent) -> None:
+    event = item.payload.get("event") or {}
+    message_ts, user, emoji = text_at(event, "item", "ts"), text_at(event, "user"), text_at(event, "reaction")
+    if not (message_ts and user and emoji):
+        return
+    reaction = Reaction(
+        channel_id=ctx.channel("questions"),
+        message_ts=message_ts,
+        user_id=user,
+        emoji=emoji,
+        at=slack_time(text_at(event, "event_ts") or str(item.payload.get("event_time") or "0")),
+        added=text_at(event, "type") == "reaction_added",
+    )
+    question = service.react(work.session, reaction, ctx.config.section(QuestionsSection))
+    if question is not None:
+        ctx.signals.send(work, HomeChanged((question.asker_id,)))
+
+
+def list_open(ctx: BotContext, call: CommandCall) -> str:
+    page = whole_number(call.text, "page", 1, 10_000)
+    with ctx.db.reading() as session:
+        found, total = service.open_questions(session, PER_PAGE, (page - 1) * PER_PAGE)
+        return messages.open_list(found, total, page, PER_PAGE, ctx.clock.now())
+
+
+def stats(ctx: BotContext, call: CommandCall) -> str:
+    """The figures as text, privately; the chart follows in the asker's DM (an ephemeral answer
+    cannot carry a file)."""
+    count = weeks(call.text)
+    with ctx.db.reading() as session:
+        found = service.weekly_stats(session, ctx.clock.now(), count, ctx.zone)
+    text = messages.stats(found)
+    with ctx.work() as work:
+        return answer_with_chart(
+            work.out, call.user_id, charts.NAME, charts.data(found), "Questions per week", charts.alt(found), text
+        )
 
 
 def register(ctx: BotContext) -> None:
-    listeners = QuestionListeners(ctx)
-    ctx.on_event("message", listeners.on_message, listeners.in_channel)
+    ctx.on_event("message", partial(on_message, ctx), partial(in_channel, ctx))
     for kind in ("reaction_added", "reaction_removed"):
-        ctx.on_event(kind, listeners.on_reaction, listeners.about_channel)
+        ctx.on_event(kind, partial(on_reaction, ctx), partial(about_channel, ctx))
     router = ctx.commands.router("/fulfillment")
-    router.add("questions", listeners.list_open, "open questions, oldest first", arguments="[page]")
+    router.add("questions", partial(list_open, ctx), "open questions, oldest first", arguments="[page]")
     router.add(
         "stats",
-        listeners.stats,
+        partial(stats, ctx),
         "questions asked per week: answered, open, time to reply and to ✅",
         arguments="[weeks]",
     )

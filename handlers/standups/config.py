@@ -35,3 +35,8 @@ class StandupsSection:
         for i, question in enumerate(self.questions):
             if not question.strip() or len(question) > QUESTION_LENGTH:
                 yield f"questions[{i}]", f"must be 1 to {QUESTION_LENGTH} characters (it labels a field in Slack)"
+
+
+def members(config: Config) -> list[str]:
+    """Who is prompted: the configured people, less those with ``standup = false``."""
+    return [p.slack for p in config.people if p.standup]

@@ -30,9 +30,11 @@ __all__ = [
     "PIPELINE_FAILED",
     "STRIP_DAYS",
     "Addition",
+    "AdditionFor",
     "Button",
     "FailedPipeline",
     "Hourly",
+    "IncidentDays",
     "ProbeAlerted",
     "ProbeStatus",
     "Tally",
@@ -71,8 +73,10 @@ def probes_down(session: Session) -> list[str]:
     return list(session.scalars(select(ProbeState.name).where(ProbeState.outage_id.is_not(None))))
 
 
-INCIDENT_DAYS: Key[Callable[[Session, datetime], set[date]]] = Key("status.incident_days")
+IncidentDays = Callable[[Session, datetime], set[date]]
+INCIDENT_DAYS: Key[IncidentDays] = Key("status.incident_days")
 """The UTC days since a moment on which incidents were declared (marked on the status chart)."""
 
-PIPELINE_FAILED: Key[Callable[[Work, FailedPipeline], Addition | None]] = Key("status.pipeline_failed")
+AdditionFor = Callable[[Work, FailedPipeline], Addition | None]
+PIPELINE_FAILED: Key[AdditionFor] = Key("status.pipeline_failed")
 """Heard in the unit of work that posts a failed pipeline, before it is posted."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 
 from handlers.status import api, pipelines, probes, service
 from handlers.status.config import StatusSection
@@ -18,58 +19,55 @@ POLL_LOOKBACK = timedelta(days=1)
 POLL_PER_REF = 5
 
 
-class StatusJobs:
-    def __init__(self, ctx: BotContext):
-        self.ctx = ctx
-        self.probes = {p.name: p for p in ctx.config.section(StatusSection).probes}
+def run_probes(ctx: BotContext, now: datetime) -> None:
+    """Check every due probe, in parallel, then record each result in its own unit of work."""
+    with ctx.db.reading() as session:
+        states = service.states(session)
+    configured = ctx.config.section(StatusSection).probes
+    due = [p for p in configured if p.name not in states or states[p.name].next_check_at <= now]
+    if not due:
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="probe") as pool:
+        results = list(pool.map(lambda p: probes.check(p, ctx.settings.ca_bundle or None), due))
+    checked_at = ctx.clock.now()
+    for probe, result in zip(due, results, strict=True):
+        try:
+            with ctx.work() as work:
+                alerted = service.record_check(work, probe, result, ctx.channel("status"), checked_at)
+                if alerted is not None:
+                    ctx.signals.send(work, alerted)
+        except Exception:
+            log.exception("recording the check of %s failed; it is checked again when due", probe.name)
 
-    def run_probes(self, now: datetime) -> None:
-        """Check every due probe, in parallel, then record each result in its own unit of work."""
-        with self.ctx.db.reading() as session:
-            states = service.states(session)
-        due = [p for p in self.probes.values() if p.name not in states or states[p.name].next_check_at <= now]
-        if not due:
-            return
-        with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="probe") as pool:
-            results = list(pool.map(lambda p: probes.check(p, self.ctx.settings.ca_bundle or None), due))
-        checked_at = self.ctx.clock.now()
-        for probe, result in zip(due, results, strict=True):
-            try:
-                with self.ctx.work() as work:
-                    alerted = service.record_check(work, probe, result, self.ctx.channel("status"), checked_at)
-                    if alerted is not None:
-                        self.ctx.signals.send(work, alerted)
-            except Exception:
-                log.exception("recording the check of %s failed; it is checked again when due", probe.name)
 
-    def poll_pipelines(self, now: datetime) -> None:
-        """The fallback when webhooks are missed: recent pipelines of the watched refs and schedules."""
-        settings = self.ctx.config.gitlab
-        gitlab = self.ctx.gitlab
-        if gitlab is None or not settings.poll_interval:
+def poll_pipelines(ctx: BotContext, now: datetime) -> None:
+    """The fallback when webhooks are missed: recent pipelines of the watched refs and schedules."""
+    settings = ctx.config.gitlab
+    gitlab = ctx.gitlab
+    if gitlab is None or not settings.poll_interval:
+        return
+    with ctx.db.transaction() as session:
+        if not claim_period(session, "gitlab.pipelines.poll", now, settings.poll_interval):
             return
-        with self.ctx.db.transaction() as session:
-            if not claim_period(session, "gitlab.pipelines.poll", now, settings.poll_interval):
-                return
-        project = gitlab.projects.get(settings.app_project)
-        listed = [
-            p
-            for ref in settings.watched_refs
-            for p in project.pipelines.list(ref=ref, per_page=POLL_PER_REF, get_all=False)
-        ]
-        listed += project.pipelines.list(source="schedule", per_page=POLL_PER_REF, get_all=False)
-        recent = {p.id: p for p in listed if p.status in pipelines.FINISHED and _recent(p, now)}
-        with self.ctx.db.reading() as session:
-            seen = service.seen(session, project.path_with_namespace, list(recent))
-        for pipeline_id in sorted(recent):
-            if (pipeline_id, recent[pipeline_id].status) in seen:
-                continue
-            full = project.pipelines.get(pipeline_id)
-            jobs = full.jobs.list(include_retried=True, get_all=True)
-            event = pipelines.from_api(project, full, jobs, project.commits.get(full.sha))
-            with self.ctx.work() as work:
-                addition_for = self.ctx.providers.get(api.PIPELINE_FAILED)
-                service.handle_pipeline(work, event, settings, self.ctx.channel("status"), addition_for)
+    project = gitlab.projects.get(settings.app_project)
+    listed = [
+        p
+        for ref in settings.watched_refs
+        for p in project.pipelines.list(ref=ref, per_page=POLL_PER_REF, get_all=False)
+    ]
+    listed += project.pipelines.list(source="schedule", per_page=POLL_PER_REF, get_all=False)
+    recent = {p.id: p for p in listed if p.status in pipelines.FINISHED and _recent(p, now)}
+    with ctx.db.reading() as session:
+        seen = service.seen(session, project.path_with_namespace, list(recent))
+    for pipeline_id in sorted(recent):
+        if (pipeline_id, recent[pipeline_id].status) in seen:
+            continue
+        full = project.pipelines.get(pipeline_id)
+        jobs = full.jobs.list(include_retried=True, get_all=True)
+        event = pipelines.from_api(project, full, jobs, project.commits.get(full.sha))
+        with ctx.work() as work:
+            addition_for = ctx.providers.get(api.PIPELINE_FAILED)
+            service.handle_pipeline(work, event, settings, ctx.channel("status"), addition_for)
 
 
 def _recent(pipeline: object, now: datetime) -> bool:
@@ -80,6 +78,5 @@ def _recent(pipeline: object, now: datetime) -> bool:
 
 
 def register(ctx: BotContext) -> None:
-    jobs = StatusJobs(ctx)
-    ctx.scheduler.add("status.probes", jobs.run_probes, background=True)
-    ctx.scheduler.add("status.pipeline_poll", jobs.poll_pipelines, background=True)
+    ctx.scheduler.add("status.probes", partial(run_probes, ctx), background=True)
+    ctx.scheduler.add("status.pipeline_poll", partial(poll_pipelines, ctx), background=True)

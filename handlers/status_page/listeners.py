@@ -9,6 +9,7 @@ import hmac
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from handlers.incidents import api as incidents
@@ -43,65 +44,66 @@ def cookie_valid(token: str, value: str, now: datetime) -> bool:
     return hmac.compare_digest(value.encode(), cookie_value(token, datetime.fromtimestamp(int(stamp), UTC)).encode())
 
 
-def register(ctx: BotContext) -> None:
-    settings = ctx.config.section(StatusPageSection)
-    probes = status.probe_names(ctx.config)
+def allowed(ctx: BotContext, request: PageRequest) -> tuple[bool, bool]:
+    """(may see it, set the cookie)."""
+    if ctx.config.section(StatusPageSection).access == "public":
+        return True, False
     token = ctx.settings.status_page_token
+    if not token:
+        return False, False
+    given = request.query.get("token")
+    if given is not None:
+        ok = hmac.compare_digest(given.encode(), token.encode())
+        return ok, ok
+    return cookie_valid(token, request.cookies.get(COOKIE, ""), ctx.clock.now()), False
 
-    def allowed(request: PageRequest) -> tuple[bool, bool]:
-        """(may see it, set the cookie)."""
-        if settings.access == "public":
-            return True, False
-        if not token:
-            return False, False
-        given = request.query.get("token")
-        if given is not None:
-            ok = hmac.compare_digest(given.encode(), token.encode())
-            return ok, ok
-        return cookie_valid(token, request.cookies.get(COOKIE, ""), ctx.clock.now()), False
 
-    def document() -> dict[str, Any]:
-        now = ctx.clock.now()
-        with ctx.db.reading() as session:
-            days = status.per_day(session, now.astimezone(UTC).date() - timedelta(days=status.STRIP_DAYS - 1))
-            hours = status.per_hour(session, now)
-            current = status.probe_statuses(session)
-            open_ones = incidents.open_incidents(session)
-            resolved = incidents.resolved_since(session, now - RESOLVED_SHOWN)
-            shown = [*open_ones, *resolved]
-            updates = incidents.last_updates(session, [i.id for i in shown])
-            said = [i.summary for i in shown] + [u.text for u in updates.values()]
-            named = {i.lead for i in shown if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
-            people = page.People(ctx.directory.names(session, sorted(named)) if settings.show_people else None)
-        return {
-            "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "probes": [
-                page.probe_document(name, current.get(name), days.get(name, {}), hours.get(name, []), now)
-                for name in probes
-            ],
-            "incidents": {
-                "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],
-                "resolved": [page.incident_document(i, updates.get(i.id), people) for i in resolved],
-            },
-        }
+def document(ctx: BotContext) -> dict[str, Any]:
+    now = ctx.clock.now()
+    show_people = ctx.config.section(StatusPageSection).show_people
+    with ctx.db.reading() as session:
+        days = status.per_day(session, now.astimezone(UTC).date() - timedelta(days=status.STRIP_DAYS - 1))
+        hours = status.per_hour(session, now)
+        current = status.probe_statuses(session)
+        open_ones = incidents.open_incidents(session)
+        resolved = incidents.resolved_since(session, now - RESOLVED_SHOWN)
+        shown = [*open_ones, *resolved]
+        updates = incidents.last_updates(session, [i.id for i in shown])
+        said = [i.summary for i in shown] + [u.text for u in updates.values()]
+        named = {i.lead for i in shown if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
+        people = page.People(ctx.directory.names(session, sorted(named)) if show_people else None)
+    return {
+        "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "probes": [
+            page.probe_document(name, current.get(name), days.get(name, {}), hours.get(name, []), now)
+            for name in status.probe_names(ctx.config)
+        ],
+        "incidents": {
+            "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],
+            "resolved": [page.incident_document(i, updates.get(i.id), people) for i in resolved],
+        },
+    }
 
-    def serve(request: PageRequest, as_json: bool) -> Answer:
-        ok, set_cookie = allowed(request)
-        if not ok:
-            log.warning("refused a request for the status page without its token")
-            return REFUSED
-        data = document()
-        headers: list[tuple[str, str]] = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")]
-        if set_cookie:
-            value = cookie_value(token, ctx.clock.now() + COOKIE_LIFETIME)
-            lifetime = int(COOKIE_LIFETIME.total_seconds())
-            headers.append(
-                ("Set-Cookie", f"{COOKIE}={value}; Path=/; Max-Age={lifetime}; HttpOnly; Secure; SameSite=Strict")
-            )
-        if as_json:
-            return Answer(200, json.dumps(data).encode(), "application/json", tuple(headers))
-        headers.append(("Content-Security-Policy", CSP))
-        return Answer(200, page.render(data).encode(), "text/html; charset=utf-8", tuple(headers))
 
-    ctx.pages.get("/status", lambda request: serve(request, as_json=False))
-    ctx.pages.get("/status.json", lambda request: serve(request, as_json=True))
+def serve(ctx: BotContext, as_json: bool, request: PageRequest) -> Answer:
+    ok, set_cookie = allowed(ctx, request)
+    if not ok:
+        log.warning("refused a request for the status page without its token")
+        return REFUSED
+    data = document(ctx)
+    headers: list[tuple[str, str]] = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer")]
+    if set_cookie:
+        value = cookie_value(ctx.settings.status_page_token, ctx.clock.now() + COOKIE_LIFETIME)
+        lifetime = int(COOKIE_LIFETIME.total_seconds())
+        headers.append(
+            ("Set-Cookie", f"{COOKIE}={value}; Path=/; Max-Age={lifetime}; HttpOnly; Secure; SameSite=Strict")
+        )
+    if as_json:
+        return Answer(200, json.dumps(data).encode(), "application/json", tuple(headers))
+    headers.append(("Content-Security-Policy", CSP))
+    return Answer(200, page.render(data).encode(), "text/html; charset=utf-8", tuple(headers))
+
+
+def register(ctx: BotContext) -> None:
+    ctx.pages.get("/status", partial(serve, ctx, False))
+    ctx.pages.get("/status.json", partial(serve, ctx, True))

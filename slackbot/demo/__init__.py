@@ -16,8 +16,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from slackbot.capability import config_sections, installed
-from slackbot.config import Config, GitLabSection, parse_config
-from slackbot.demo.scenes import DEMO_WEBHOOK_SECRET, SCENES
+from slackbot.config import Config, parse_config
+from slackbot.demo.scenes import DEMO_WEBHOOK_SECRET, INTAKE_PROJECT, SCENES
 from slackbot.durations import format_duration
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
@@ -124,6 +124,11 @@ slack = "U0ADMIN01"
 timezone = "UTC"
 standup = false
 
+[gitlab]
+app_project = "APP_PROJECT"
+intake_project = "INTAKE_PROJECT"
+intake_template = "INTAKE_TEMPLATE"
+
 [questions]
 triage_usergroup = "fulfillment-engineering"
 
@@ -174,8 +179,14 @@ timeout = "2s"
 """
 
 
+APP_PROJECT = "gitlab-org/customers-gitlab-com"
+INTAKE_TEMPLATE_NAME = "intake"
+
+
 def demo_config(probe_url: str) -> Config:
-    raw = tomllib.loads(DEMO_CONFIG.replace("PROBE_URL", probe_url))
+    text = DEMO_CONFIG.replace("PROBE_URL", probe_url).replace("APP_PROJECT", APP_PROJECT)
+    text = text.replace("INTAKE_PROJECT", INTAKE_PROJECT).replace("INTAKE_TEMPLATE", INTAKE_TEMPLATE_NAME)
+    raw = tomllib.loads(text)
     return parse_config(raw, config_sections(installed()))
 
 
@@ -194,10 +205,9 @@ INTAKE_TEMPLATE = """## Problem to solve
 def demo_gitlab() -> FakeGitLab:
     """A local GitLab with the projects of the default config."""
     server = FakeGitLab().start()
-    defaults = GitLabSection()
-    server.add_project(defaults.app_project)
-    server.add_project(defaults.intake_project)
-    server.add_issue_template(defaults.intake_project, defaults.intake_template, INTAKE_TEMPLATE)
+    server.add_project(APP_PROJECT)
+    server.add_project(INTAKE_PROJECT)
+    server.add_issue_template(INTAKE_PROJECT, INTAKE_TEMPLATE_NAME, INTAKE_TEMPLATE)
     return server
 
 

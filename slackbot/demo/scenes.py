@@ -18,6 +18,7 @@ from slackbot.testing.harness import ASKER, TEAM
 if TYPE_CHECKING:
     from slackbot.demo import Tour
 
+INTAKE_PROJECT = "gitlab-org/fulfillment-meta"  # the demo config's [gitlab] intake_project
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 
 
@@ -148,7 +149,7 @@ def intake_scene(tour: Tour) -> None:
             "pm": TEAM[1].id,
         },
     )
-    project = tour.harness.config.gitlab.intake_project
+    project = INTAKE_PROJECT
     issue = tour.gitlab.issues[project][-1]
     tour.narrate(f"the issue in GitLab, {project}#{issue['iid']}: {issue['title']}")
     print("\n".join(f"        | {line}" for line in issue["description"].splitlines()), file=tour.out)
