@@ -47,7 +47,15 @@ from slackbot.ratelimit import Pacer, SlackLimits
 from slackbot.scheduler import Scheduler
 from slackbot.signals import Signals
 from slackbot.slack_client import make_web_client
-from slackbot.slack_effects import GROUP_DM, KIND, RESPOND, SlackSender, UserGroups, group_dm_sender, respond_sender
+from slackbot.slack_effects import (
+    GroupDM,
+    Respond,
+    SlackCall,
+    SlackSender,
+    UserGroups,
+    group_dm_sender,
+    respond_sender,
+)
 from slackbot.webhooks import GitLabWebhooks
 
 log = logging.getLogger(__name__)
@@ -176,12 +184,12 @@ def build_bot(
         if settings.pagerduty_routing_key
         else None,
     )
-    outbox.register(KIND, SlackSender(delivery_client, db, UserGroups(delivery_client)).sender())
-    outbox.register(RESPOND, respond_sender())
-    outbox.register(GROUP_DM, group_dm_sender(delivery_client))
-    outbox.register(charts.KIND, charts.sender(delivery_client, ctx.charts))
+    outbox.register(SlackCall.KIND, SlackSender(delivery_client, db, UserGroups(delivery_client)).sender())
+    outbox.register(Respond.KIND, respond_sender())
+    outbox.register(GroupDM.KIND, group_dm_sender(delivery_client))
+    outbox.register(charts.Chart.KIND, charts.sender(delivery_client, ctx.charts))
     if ctx.pagerduty is not None:
-        outbox.register(pagerduty.KIND, pagerduty.sender(ctx.pagerduty, db, ctx.team_url))
+        outbox.register(pagerduty.PagerDutyEvent.KIND, pagerduty.sender(ctx.pagerduty, db, ctx.team_url))
     scheduler.add("inbox.retries", inbox.sweep, Priority.URGENT)
     scheduler.add("plumbing.prune", lambda now: _prune(db, now), Priority.HOME)
     scheduler.add("slack.refresh_groups", access.groups.refresh, background=True)

@@ -13,19 +13,34 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from slackbot.effects import Effect, effect_of
 from slackbot.models import OutboxItem
 from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import Delivery, Effects, Priority, Refused, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
-KIND = "slack.chart"
+
+@dataclass(frozen=True)
+class Chart(Effect):
+    """A chart drawn when it is sent, from ``data``, for ``to`` (a user's DM or a channel)."""
+
+    KIND: ClassVar[str] = "slack.chart"
+    to: str
+    chart: str
+    data: dict[str, Any]
+    title: str
+    alt: str
+    fallback: str
+
+
 CHARTS_PER_MINUTE = 3  # per person
 WIDTH, HEIGHT, DPI = 8.0, 4.0, 100  # 800 x 400 pixels
 log = logging.getLogger(__name__)
@@ -115,8 +130,7 @@ class Charts:
 def send(out: Effects, to: str, name: str, data: dict[str, Any], title: str, alt: str, fallback: str) -> None:
     """Record a chart for ``to``: a user ID (their DM with the bot) or a channel ID. ``fallback`` is
     the message's text, ``alt`` the image's."""
-    args = {"to": to, "chart": name, "data": data, "title": title, "alt": alt, "fallback": fallback}
-    out.add(KIND, args, lane=f"slack:{to}", priority=Priority.NORMAL)
+    out.add_effect(Chart(to, name, data, title, alt, fallback), lane=f"slack:{to}", priority=Priority.NORMAL)
 
 
 def answer_with_chart(out: Effects, user: str, name: str, data: dict[str, Any], title: str, alt: str, text: str) -> str:
@@ -127,7 +141,7 @@ def answer_with_chart(out: Effects, user: str, name: str, data: dict[str, Any], 
     recent = out.session.scalar(
         select(func.count())
         .select_from(OutboxItem)
-        .where(OutboxItem.kind == KIND, OutboxItem.lane == f"slack:{user}", OutboxItem.created_at > since)
+        .where(OutboxItem.kind == Chart.KIND, OutboxItem.lane == f"slack:{user}", OutboxItem.created_at > since)
     )
     if (recent or 0) >= CHARTS_PER_MINUTE:
         log.warning("no chart for %s: %d asked for in the last minute", user, recent)
@@ -144,14 +158,14 @@ def already_shared(client: WebClient, channel: str, filename: str) -> bool:
 
 def sender(client: WebClient, charts: Charts) -> Sender:
     def deliver(delivery: Delivery) -> dict[str, Any]:
-        args = delivery.args
-        if args["chart"] not in charts.renderers:
-            raise Refused(f"no chart named {args['chart']}")
-        image = charts.render(args["chart"], args["data"])
-        call = Call("files.completeUploadExternal", args["to"], delivery.urgent)
-        filename = f"{args['chart']}-{delivery.id}.png"  # names its outbox row, so a retry finds it
+        wanted = effect_of(delivery, Chart)
+        if wanted.chart not in charts.renderers:
+            raise Refused(f"no chart named {wanted.chart}")
+        image = charts.render(wanted.chart, wanted.data)
+        to = wanted.to
+        call = Call("files.completeUploadExternal", to, delivery.urgent)
+        filename = f"{wanted.chart}-{delivery.id}.png"  # names its outbox row, so a retry finds it
         try:
-            to = args["to"]
             channel = client.conversations_open(users=to)["channel"]["id"] if is_user_id(to) else to
             if delivery.maybe_sent and already_shared(client, channel, filename):
                 return {"channel": channel, "file": ""}
@@ -159,9 +173,9 @@ def sender(client: WebClient, charts: Charts) -> Sender:
                 channel=channel,
                 file=image,
                 filename=filename,
-                title=args["title"],
-                alt_txt=args["alt"],
-                initial_comment=args["fallback"],
+                title=wanted.title,
+                alt_txt=wanted.alt,
+                initial_comment=wanted.fallback,
             )
         except Exception as exc:
             raise slack_failure(exc, call) from None
@@ -169,6 +183,6 @@ def sender(client: WebClient, charts: Charts) -> Sender:
 
     def calls(delivery: Delivery) -> list[Call]:
         names = ("conversations.open", "files.getUploadURLExternal", "files.completeUploadExternal")
-        return [Call(name, delivery.args["to"], delivery.urgent) for name in names]
+        return [Call(name, effect_of(delivery, Chart).to, delivery.urgent) for name in names]
 
     return Sender(send=deliver, calls=calls)

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
 from slackbot.db import Database
+from slackbot.effects import Effect, effect_of
 from slackbot.outbox import Delivery, Effects, Priority, Refused, Sender, TryAgain
 from slackbot.remote import guarded_session
 from slackbot.slack_effects import permalink, posted
 
-KIND = "pagerduty"
+
+@dataclass(frozen=True)
+class PagerDutyEvent(Effect):
+    """One Events API v2 event; ``link_ref`` names the bot's Slack message to link, once posted."""
+
+    KIND: ClassVar[str] = "pagerduty"
+    action: str
+    dedup_key: str
+    payload: dict[str, Any] | None = None
+    link_ref: str | None = None
+    link_text: str = ""
+
+
 LINK_WAIT = timedelta(seconds=10)  # a trigger waits this long at most for the Slack message it links
 
 
@@ -64,10 +77,8 @@ def record(
     group: str | None = None,
 ) -> None:
     """Queue one event; a trigger links the bot's Slack message ``link_ref`` once it is posted."""
-    args = {"action": action, "dedup_key": dedup_key, "payload": payload, "link_ref": link_ref, "link_text": link_text}
-    out.add(
-        KIND,
-        args,
+    out.add_effect(
+        PagerDutyEvent(action, dedup_key, payload, link_ref, link_text),
         lane=f"pagerduty:{dedup_key}",
         priority=Priority.URGENT,
         group=group,
@@ -78,15 +89,15 @@ def record(
 
 def sender(pagerduty: PagerDuty, db: Database, team_url: str) -> Sender:
     def send(delivery: Delivery) -> dict[str, Any]:
-        args = delivery.args
+        event = effect_of(delivery, PagerDutyEvent)
         links = None
-        if args.get("link_ref"):
+        if event.link_ref:
             with db.reading() as session:
-                message = posted(session, args["link_ref"])
+                message = posted(session, event.link_ref)
             if message is not None:
-                links = [{"href": permalink(team_url, message.channel, message.ts), "text": args["link_text"]}]
+                links = [{"href": permalink(team_url, message.channel, message.ts), "text": event.link_text}]
         try:
-            pagerduty.send(args["action"], args["dedup_key"], args.get("payload"), links)
+            pagerduty.send(event.action, event.dedup_key, event.payload, links)
         except PagerDutyError as exc:
             raise (TryAgain(str(exc)) if exc.retryable else Refused(str(exc))) from None
         return {}

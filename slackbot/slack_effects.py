@@ -17,7 +17,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
 from slack_sdk import WebClient
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from slackbot.channels import forget_channel
 from slackbot.db import Database, refuse_in_write_transaction
+from slackbot.effects import Effect, effect_of
 from slackbot.models import OutboxItem, SlackMessage
 from slackbot.mrkdwn import is_user_id
 from slackbot.outbox import (
@@ -50,9 +52,40 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND = "slack"
-RESPOND = "slack.respond"
-GROUP_DM = "slack.group_dm"
+
+@dataclass(frozen=True)
+class SlackCall(Effect):
+    """A Web API call that speaks in a conversation (post, update, ephemeral). ``thread_ref`` and
+    ``update_ref`` name the bot's own message, looked up when sent; ``repost`` posts an update again
+    if the message was deleted."""
+
+    KIND: ClassVar[str] = "slack"
+    method: str
+    params: dict[str, Any]
+    thread_ref: str = ""
+    update_ref: str = ""
+    repost: bool = False
+
+
+@dataclass(frozen=True)
+class Respond(Effect):
+    """An answer through a request's ``response_url``."""
+
+    KIND: ClassVar[str] = "slack.respond"
+    url: str
+    text: str
+    replace_original: bool = False
+
+
+@dataclass(frozen=True)
+class GroupDM(Effect):
+    """A message to the group DM of these people, opened when it is sent."""
+
+    KIND: ClassVar[str] = "slack.group_dm"
+    users: list[str]
+    text: str
+
+
 OUTBOX_EVENT = "fulfillbot_outbox"  # the metadata event type that names a post's outbox row
 _PLACEHOLDER = re.compile(r"<!usergroup-handle\^([A-Za-z0-9._-]+)>")
 USERGROUPS_TTL = 600.0
@@ -123,10 +156,8 @@ class SlackEffects:
             params["thread_ts"] = thread_ts
         if broadcast:
             params["reply_broadcast"] = True
-        args: dict[str, Any] = {"method": POST_MESSAGE, "params": params}
-        if thread_ref:
-            args["thread_ref"] = thread_ref
-        return self.out.add(KIND, args, lane=lane_of(channel), priority=priority, ref=ref, group=group, key=key)
+        call = SlackCall(POST_MESSAGE, params, thread_ref=thread_ref or "")
+        return self.out.add_effect(call, lane=lane_of(channel), priority=priority, ref=ref, group=group, key=key)
 
     @staticmethod
     def rewrite(row: OutboxItem, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
@@ -151,8 +182,8 @@ class SlackEffects:
         params: dict[str, Any] = {"text": text}
         if blocks is not None:
             params["blocks"] = blocks
-        args = {"method": "chat.update", "params": params, "update_ref": ref, "repost": repost}
-        self.out.add(KIND, args, lane=self._lane_of_ref(ref), priority=priority, ref=ref, coalesce=f"update:{ref}")
+        call = SlackCall("chat.update", params, update_ref=ref, repost=repost)
+        self.out.add_effect(call, lane=self._lane_of_ref(ref), priority=priority, ref=ref, coalesce=f"update:{ref}")
 
     def _lane_of_ref(self, ref: str) -> str:
         message = posted(self.out.session, ref)
@@ -172,19 +203,16 @@ class SlackEffects:
                 log.warning("dropped an answer to an unusable response_url")
             return
         lane = "respond:" + hashlib.sha1(response_url.encode()).hexdigest()[:16]
-        args = {"url": response_url, "text": text, "replace_original": replace_original}
-        self.out.add(RESPOND, args, lane=lane, priority=priority)
+        self.out.add_effect(Respond(response_url, text, replace_original), lane=lane, priority=priority)
 
     def ephemeral(self, channel: str, user: str, text: str, priority: Priority = Priority.NORMAL) -> None:
-        args = {"method": "chat.postEphemeral", "params": {"channel": channel, "user": user, "text": text}}
-        self.out.add(KIND, args, lane=f"ephemeral:{channel}:{user}", priority=priority)
+        call = SlackCall("chat.postEphemeral", {"channel": channel, "user": user, "text": text})
+        self.out.add_effect(call, lane=f"ephemeral:{channel}:{user}", priority=priority)
 
     def group_dm(self, users: list[str], text: str, priority: Priority = Priority.NORMAL) -> None:
         """A message to a group DM with these people (opened when it is sent)."""
         members = sorted(set(users))
-        self.out.add(
-            GROUP_DM, {"users": members, "text": text}, lane="slack:mpim:" + ",".join(members), priority=priority
-        )
+        self.out.add_effect(GroupDM(members, text), lane="slack:mpim:" + ",".join(members), priority=priority)
 
 
 def usable_url(url: str) -> bool:
@@ -307,34 +335,33 @@ class SlackSender:
         """A configured channel Slack no longer knows (deleted, or converted to private) is looked up
         again at the next start instead of being trusted from the cache for ever."""
         if error.endswith("channel_not_found"):
-            forget_channel(work.session, str(delivery.args["params"].get("channel", "")))
+            forget_channel(work.session, str(effect_of(delivery, SlackCall).params.get("channel", "")))
 
     def calls(self, delivery: Delivery) -> list[Call]:
-        params = delivery.args["params"]
-        return [Call(delivery.args["method"], str(params.get("channel", "")), delivery.urgent)]
+        call = effect_of(delivery, SlackCall)
+        return [Call(call.method, str(call.params.get("channel", "")), delivery.urgent)]
 
     def send(self, delivery: Delivery) -> dict[str, Any]:
-        args = delivery.args
-        method, params = args["method"], dict(args["params"])
+        effect = effect_of(delivery, SlackCall)
+        method, params = effect.method, dict(effect.params)
         if isinstance(params.get("text"), str):
             params["text"] = self.usergroups.resolve(params["text"])
         if "blocks" in params:
             params["blocks"] = _resolve_blocks(params["blocks"], self.usergroups.resolve)
-        for ref_key, channel_key, ts_key in (("thread_ref", "channel", "thread_ts"), ("update_ref", "channel", "ts")):
-            ref = args.get(ref_key)
+        for ref, ts_key in ((effect.thread_ref, "thread_ts"), (effect.update_ref, "ts")):
             if ref:
                 found = self._posted(ref)
                 if found is None:
                     raise Refused(f"{method}: the message {ref} was never posted")
-                params[channel_key], params[ts_key] = found.channel, found.ts
+                params["channel"], params[ts_key] = found.channel, found.ts
         if method == POST_MESSAGE:
             return post_once(self.client, delivery, params)
         call = Call(method, str(params.get("channel", "")), delivery.urgent)
         try:
             answer = self.client.api_call(method, json=params)
         except SlackApiError as exc:
-            if args.get("repost") and exc.response.get("error") == "message_not_found":
-                log.warning("the message %s was deleted in Slack; posting it again", args.get("update_ref"))
+            if effect.repost and exc.response.get("error") == "message_not_found":
+                log.warning("the message %s was deleted in Slack; posting it again", effect.update_ref)
                 return post_once(self.client, delivery, {k: v for k, v in params.items() if k != "ts"})
             raise slack_failure(exc, call) from None
         except Exception as exc:
@@ -360,15 +387,15 @@ def respond_sender() -> Sender:
     """Answers through a ``response_url`` (valid 5 times in 30 minutes; the bot uses each once or twice)."""
 
     def send(delivery: Delivery) -> dict[str, Any]:
-        args = delivery.args
+        answer = effect_of(delivery, Respond)
         refuse_in_write_transaction("response_url")
-        body: dict[str, Any] = {"text": args["text"], "response_type": "ephemeral"}
-        if args.get("replace_original"):
-            body["replace_original"] = True
-        else:
-            body["replace_original"] = False
+        body: dict[str, Any] = {
+            "text": answer.text,
+            "response_type": "ephemeral",
+            "replace_original": answer.replace_original,
+        }
         try:
-            response = WebhookClient(args["url"], timeout=10).send_dict(body)
+            response = WebhookClient(answer.url, timeout=10).send_dict(body)
         except Exception as exc:
             raise TryAgain(f"response_url: {type(exc).__name__}: {exc}") from None
         if response.status_code >= 500 or response.status_code == 429:
@@ -382,13 +409,13 @@ def respond_sender() -> Sender:
 
 def group_dm_sender(client: WebClient) -> Sender:
     def send(delivery: Delivery) -> dict[str, Any]:
-        users = ",".join(delivery.args["users"])
+        message = effect_of(delivery, GroupDM)
         opened = Call("conversations.open", "", delivery.urgent)
         try:
-            channel = client.conversations_open(users=users)["channel"]["id"]
+            channel = client.conversations_open(users=",".join(message.users))["channel"]["id"]
         except Exception as exc:
             raise slack_failure(exc, opened) from None
-        return post_once(client, delivery, {"channel": channel, "text": delivery.args["text"]})
+        return post_once(client, delivery, {"channel": channel, "text": message.text})
 
     def calls(delivery: Delivery) -> list[Call]:
         return [Call("conversations.open", "", delivery.urgent)]

@@ -189,9 +189,11 @@ class HttpServer:
         self._stopped.wait(timeout=10)
 
     def server_close(self) -> None:
-        """Close the listening socket and every open connection, and stop the threads."""
-        wasyncore.close_all(self._map)
+        """Let the threads finish the requests they hold, then close the listening socket, every
+        open connection and the loop's trigger (waitress's own order: a thread that finishes a
+        request pulls the trigger, which must still be open then)."""
         self._server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(self._map)
 
 
 def make_http_server(wsgi_app: Any, host: str, port: int) -> HttpServer:

@@ -7,13 +7,14 @@ from typing import Any
 
 from handlers.home import messages, service
 from slackbot.context import BotContext
+from slackbot.effects import effect_of
 from slackbot.outbox import Delivery, Sender
 from slackbot.ratelimit import Call
 from slackbot.slack_effects import slack_failure
 
 
 def publish(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
-    user = delivery.args["user"]
+    user = effect_of(delivery, service.Publish).user
     with ctx.db.reading() as session:
         now = ctx.clock.now()
         view = messages.view([*messages.greeting(user), *ctx.home.blocks(session, user, now)])
@@ -35,5 +36,5 @@ def queue_stale_homes(ctx: BotContext) -> None:
 
 def register(ctx: BotContext) -> None:
     sender = Sender(send=partial(publish, ctx), calls=lambda d: [Call("views.publish", "", d.urgent)])
-    ctx.outbox.register(service.PUBLISH, sender)
+    ctx.outbox.register(service.Publish.KIND, sender)
     ctx.outbox.add_feeder(partial(queue_stale_homes, ctx))

@@ -8,18 +8,29 @@ priority), rendered from the current state when they are sent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.home.models import HomeVisit
+from slackbot.effects import Effect
 from slackbot.home import HomeChanged
 from slackbot.models import OutboxItem
 from slackbot.outbox import Effects, Priority
 from slackbot.work import Work
 
-PUBLISH = "home.publish"
+
+@dataclass(frozen=True)
+class Publish(Effect):
+    """``views.publish`` of one person's App Home, drawn when it is sent."""
+
+    KIND: ClassVar[str] = "home.publish"
+    user: str
+
+
 BATCH = 500
 
 
@@ -28,7 +39,7 @@ def lane(user_id: str) -> str:
 
 
 def publish(out: Effects, user_id: str, priority: Priority) -> None:
-    out.add(PUBLISH, {"user": user_id}, lane=lane(user_id), priority=priority, coalesce=lane(user_id))
+    out.add_effect(Publish(user_id), lane=lane(user_id), priority=priority, coalesce=lane(user_id))
 
 
 def opened(work: Work, user_id: str) -> None:

@@ -374,7 +374,7 @@ def stop_paging(work: Work, incident: Incident, pagerduty_action: str) -> None:
     for row in sent:
         if row.kind == Page.KIND and row.ref:
             work.slack.update(row.ref, messages.page_closed(incident), [], priority=Priority.URGENT)
-    if any(row.kind == pagerduty.KIND for row in sent):
+    if any(row.kind == pagerduty.PagerDutyEvent.KIND for row in sent):
         pagerduty.record(work.out, pagerduty_action, dedup_key(incident))
     refresh(work, incident)
 

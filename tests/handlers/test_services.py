@@ -18,6 +18,7 @@ from handlers.status import service as status
 from handlers.status.config import Probe
 from handlers.status.probes import CheckResult
 from slackbot.outbox import Priority
+from slackbot.slack_effects import SlackCall
 from slackbot.work import Work
 from tests.conftest import Units
 
@@ -133,11 +134,12 @@ def test_standup_answers_post_the_days_parent_once_and_an_edit_updates_the_reply
         entry = standups.record_answers(work.session, JAMES, day, ["done", "more"], False, units.now)
         standups.post_answers(work, entry, "C0DAILY01", "edited")
     rows = units.outbox()
-    assert [(r.ref, r.args["method"], r.args.get("thread_ref")) for r in rows] == [
-        ("standup-day:2026-11-23", "chat.postMessage", None),
-        (f"standup:{JAMES}:2026-11-23", "chat.postMessage", "standup-day:2026-11-23"),
-        (f"standup:{VITALY}:2026-11-23", "chat.postMessage", "standup-day:2026-11-23"),
-        (f"standup:{JAMES}:2026-11-23", "chat.update", None),
+    calls = [SlackCall.decode(r.args) for r in rows]
+    assert [(r.ref, c.method, c.thread_ref, c.update_ref) for r, c in zip(rows, calls, strict=True)] == [
+        ("standup-day:2026-11-23", "chat.postMessage", "", ""),
+        (f"standup:{JAMES}:2026-11-23", "chat.postMessage", "standup-day:2026-11-23", ""),
+        (f"standup:{VITALY}:2026-11-23", "chat.postMessage", "standup-day:2026-11-23", ""),
+        (f"standup:{JAMES}:2026-11-23", "chat.update", "", f"standup:{JAMES}:2026-11-23"),
     ]
     assert rows[-1].lane == "slack:C0DAILY01", "the edit waits behind the post it edits"
 
@@ -184,9 +186,9 @@ def test_a_probe_alerts_after_n_failures_updates_in_place_and_recovers_in_the_th
         assert status.record_check(work, probe, CheckResult(True, "", 10, None), "C0STATUS1", units.now) is None
     assert [a.outage_id if a else None for a in alerts] == [None, 1, None], "one alert per outage"
     rows = units.outbox()
-    assert [(r.args["method"], r.ref, r.args.get("thread_ref")) for r in rows] == [
-        ("chat.postMessage", "outage:1", None),
-        ("chat.update", "outage:1", None),
+    assert [(SlackCall.decode(r.args).method, r.ref, SlackCall.decode(r.args).thread_ref) for r in rows] == [
+        ("chat.postMessage", "outage:1", ""),
+        ("chat.update", "outage:1", ""),
         ("chat.postMessage", None, "outage:1"),
     ], "the pending updates of the alert coalesced into its last state"
     assert rows[1].args["params"]["text"].startswith(":large_green_circle: *CustomersDot recovered* after 3m")
@@ -207,7 +209,7 @@ def test_home_sections_are_marked_stale_in_one_statement(units: Units) -> None:
         home.queue_stale(work, home.stale(work.session))
         assert home.stale(work.session) == []
         assert work.session.scalars(select(HomeVisit.stale_at)).all() == [None, None, None]
-    publishes = [r for r in units.outbox() if r.kind == home.PUBLISH]
+    publishes = [r for r in units.outbox() if r.kind == home.Publish.KIND]
     assert len(publishes) == 3, "one pending publish per person: the stale ones joined those already pending"
 
 
