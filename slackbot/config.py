@@ -212,28 +212,30 @@ class _Parser:
         return _MISSING if items is _MISSING else kind(**{holder.name: items})
 
     def section(self, cls: type, raw: Any, path: str, skip: set[str] | frozenset[str] = frozenset()) -> Any:
+        """A table as the dataclass ``cls``; a field's key is its name, or ``metadata["key"]`` where
+        the name cannot be (``from`` is a Python keyword)."""
         if not isinstance(raw, Mapping):
             self.problem(path, f"expected a table, got {_describe(raw)}")
             return _MISSING
         hints = typing.get_type_hints(cls, include_extras=True)
-        known = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
+        known = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls) if f.name not in skip}
         for key in raw:
             if key not in known:
                 self.problem(_join(path, key), "unknown key")
         values: dict[str, Any] = {}
         failed = False
-        for name, fld in known.items():
-            key_path = _join(path, name)
-            if name not in raw:
+        for key, fld in known.items():
+            key_path = _join(path, key)
+            if key not in raw:
                 if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
                     self.problem(key_path, "is required")
                     failed = True
                 continue
-            value = self.value(hints[name], raw[name], key_path)
+            value = self.value(hints[fld.name], raw[key], key_path)
             if value is _MISSING:
                 failed = True
             else:
-                values[name] = value
+                values[fld.name] = value
         return _MISSING if failed else cls(**values)
 
     def value(self, hint: Any, raw: Any, path: str) -> Any:
@@ -376,6 +378,8 @@ class Settings:
     gitlab_webhook_secret: str = field(default="", repr=False)
     pagerduty_routing_key: str = field(default="", repr=False)
     status_page_token: str = field(default="", repr=False)
+    alerts_token: str = field(default="", repr=False)
+    sentry_client_secret: str = field(default="", repr=False)
     pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
     ca_bundle: str = ""
     port: int = 3000
@@ -399,6 +403,8 @@ class Settings:
             gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET", ""),
             pagerduty_routing_key=env.get("PAGERDUTY_ROUTING_KEY", ""),
             status_page_token=env.get("STATUS_PAGE_TOKEN", ""),
+            alerts_token=env.get("ALERTS_TOKEN", ""),
+            sentry_client_secret=env.get("SENTRY_CLIENT_SECRET", ""),
             pagerduty_events_url=env.get("PAGERDUTY_EVENTS_URL", cls.pagerduty_events_url),
             ca_bundle=env.get("REQUESTS_CA_BUNDLE") or env.get("SSL_CERT_FILE", ""),
             port=int(port_text),
@@ -420,6 +426,8 @@ class Settings:
                 self.gitlab_webhook_secret,
                 self.pagerduty_routing_key,
                 self.status_page_token,
+                self.alerts_token,
+                self.sentry_client_secret,
             )
             if s
         ]

@@ -1,5 +1,6 @@
-"""Web pages a capability serves on the bot's HTTP port (``GET`` only), beside ``/healthz``: the
-status page. A page gets the query string and the cookies, and answers an ``Answer``."""
+"""What a capability serves on the bot's HTTP port beside ``/healthz``: pages (``GET``: the status
+page; a page gets the query string and the cookies) and hooks (``POST``: alerts from monitoring,
+heartbeats; a hook gets the headers and the body). Each answers an ``Answer``."""
 
 from __future__ import annotations
 
@@ -30,13 +31,21 @@ class PageRequest:
 
 
 Page = Callable[[PageRequest], Answer]
+Hook = Callable[[dict[str, str], bytes], Answer]  # (headers, lower-cased names; body)
 
 
 class Pages:
     def __init__(self) -> None:
         self.routes: dict[str, Page] = {}
+        self.hooks: dict[str, Hook] = {}
 
     def get(self, path: str, page: Page) -> None:
-        if path in self.routes:
-            raise ValueError(f"the page {path} is served twice")
+        if path in self.routes or path in self.hooks:
+            raise ValueError(f"{path} is served twice")
         self.routes[path] = page
+
+    def post(self, path: str, hook: Hook) -> None:
+        """Take ``POST`` requests to ``path``: the hook authenticates, stores and answers them."""
+        if path in self.routes or path in self.hooks:
+            raise ValueError(f"{path} is served twice")
+        self.hooks[path] = hook

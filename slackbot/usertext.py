@@ -11,6 +11,9 @@
   starts a quick action (``/close``, ``/label``; GitLab runs them in descriptions created through
   the API) or a code fence, no HTML (``<!--`` would hide the rest), and no ``@`` mention (``@all``,
   a group, a person) notifies anyone.
+- ``raw``: text that was never Slack-encoded (a monitoring tool's alert, a modal's answer) for
+  mrkdwn: escaped, so none of it is markup; ``link`` puts a tool's URL behind a label the bot wrote,
+  or leaves it out if it is not a plain http(s) URL.
 - ``public``: Slack-encoded text for the public status page, as plain text (the page escapes it for
   HTML): without ``names`` nobody is named, neither by mention nor by a ``@handle`` typed as text.
 """
@@ -27,6 +30,7 @@ _QUICK_ACTION_OR_FENCE = re.compile(r"^(\s*)(/|```|~~~)", re.MULTILINE)
 _MENTION = re.compile(r"(?<![\w.+-])@(?=[\w.-])")
 _HANDLE = re.compile(r"(?<![\w.+-])@[\w.-]+")
 ZERO_WIDTH_SPACE = "\u200b"
+_SAFE_URL = re.compile(r"https?://[^\s<>|\"]{1,2000}")
 
 
 def _inert_token(found: re.Match[str]) -> str:
@@ -47,6 +51,19 @@ def _inert_token(found: re.Match[str]) -> str:
 def slack(slack_text: str) -> str:
     """Slack-encoded text, shown in mrkdwn without notifying anyone or disguising a link."""
     return _MARKUP.sub(_inert_token, slack_text)
+
+
+def raw(text: str) -> str:
+    """Text never Slack-encoded, shown in mrkdwn as written: nothing in it is markup."""
+    return escape(text)
+
+
+def link(url: str, label: str) -> str:
+    """``<url|label>`` for a tool's http(s) URL (``label`` is the bot's own words); "" for anything
+    else, so a URL cannot close the link early, add a label of its own or be a ``javascript:`` one."""
+    if not _SAFE_URL.fullmatch(url):
+        return ""
+    return f"<{url.replace('&', '&amp;')}|{label}>"
 
 
 def gitlab(text: str) -> str:

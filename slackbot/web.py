@@ -18,7 +18,7 @@ from waitress.server import create_server
 
 from slackbot.app import Bot, parked_counts
 from slackbot.edge import MAX_BODY, Answer, content_length, slack_signature_ok
-from slackbot.pages import Page, PageRequest
+from slackbot.pages import Hook, Page, PageRequest
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -50,6 +50,8 @@ class WebApp:
         }
         for path, page in bot.ctx.pages.routes.items():
             self.routes[path] = ("GET", _page_handler(page))
+        for path, hook in bot.ctx.pages.hooks.items():
+            self.routes[path] = ("POST", _hook_handler(hook))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -137,6 +139,13 @@ def opaque(secret: str, holder: str | None) -> str | None:
 def _page_handler(page: Page) -> Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]:
     def handle(environ: WSGIEnvironment, headers: dict[str, str], _body: bytes) -> Answer:
         return page(PageRequest.parse(str(environ.get("QUERY_STRING", "")), headers.get("cookie", "")))
+
+    return handle
+
+
+def _hook_handler(hook: Hook) -> Callable[[WSGIEnvironment, dict[str, str], bytes], Answer]:
+    def handle(_environ: WSGIEnvironment, headers: dict[str, str], body: bytes) -> Answer:
+        return hook(headers, body)
 
     return handle
 
