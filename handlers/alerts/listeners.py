@@ -11,10 +11,13 @@ import shlex
 from datetime import datetime, timedelta
 from functools import partial
 
+from sqlalchemy.orm import Session
+
 from handlers.alerts import messages, service, sources
 from handlers.alerts.config import AlertsSection, MaintenanceSection
 from handlers.alerts.sources import NotAnAlert
 from handlers.incidents import api as incidents
+from handlers.status import api as status
 from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
@@ -260,7 +263,14 @@ def cancel_window(ctx: BotContext, call: CommandCall) -> str:
     return f"Maintenance #{row.id} cancelled." if row else "There is no maintenance window ahead with that number."
 
 
+def in_maintenance(ctx: BotContext, session: Session, name: str, at: datetime) -> bool:
+    """``status.IN_MAINTENANCE``: a probe's service in a window, from the config or from Slack."""
+    return any(w.service == name and w.holds(at) for w in service.windows(session, configured_windows(ctx), at))
+
+
 def register(ctx: BotContext) -> None:
+    answer: status.InMaintenance = partial(in_maintenance, ctx)
+    ctx.providers.provide(status.IN_MAINTENANCE, answer)
     for source in sources.SOURCES:
         ctx.pages.post(f"/alerts/{source}", partial(receive_hook, ctx, source))
         ctx.inbox.router.on(INBOX, source, partial(on_notification, ctx))

@@ -5,7 +5,8 @@ status asks of them. Nothing else of ``handlers.status`` is imported from outsid
   ``per_hour``, ``Tally``, ``Hourly``, ``strip``, ``window``, ``STRIP_DAYS``) and its pruning.
 - Events it publishes (``ctx.signals``): ``ProbeAlerted``.
 - Questions it asks (``ctx.providers``): ``INCIDENT_DAYS`` (for its chart), ``PIPELINE_FAILED``
-  (what a failed pipeline's post should offer besides the failure).
+  (what a failed pipeline's post should offer besides the failure), ``IN_MAINTENANCE`` (whether a
+  probe's service is in a maintenance window).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from slackbot.work import Work
 
 __all__ = [
     "INCIDENT_DAYS",
+    "IN_MAINTENANCE",
     "PIPELINE_FAILED",
     "STRIP_DAYS",
     "Addition",
@@ -34,6 +36,7 @@ __all__ = [
     "Button",
     "FailedPipeline",
     "Hourly",
+    "InMaintenance",
     "IncidentDays",
     "ProbeAlerted",
     "ProbeStatus",
@@ -76,6 +79,11 @@ def probes_down(session: Session) -> list[str]:
 IncidentDays = Callable[[Session, datetime], set[date]]
 INCIDENT_DAYS: Key[IncidentDays] = Key("status.incident_days")
 """The UTC days since a moment on which incidents were declared (marked on the status chart)."""
+
+InMaintenance = Callable[[Session, str, datetime], bool]
+IN_MAINTENANCE: Key[InMaintenance] = Key("status.in_maintenance")
+"""Whether a service (a probe's name) is in a maintenance window at a moment: its probe neither
+alerts nor counts toward uptime then."""
 
 AdditionFor = Callable[[Work, FailedPipeline], Addition | None]
 PIPELINE_FAILED: Key[AdditionFor] = Key("status.pipeline_failed")

@@ -30,10 +30,12 @@ def run_probes(ctx: BotContext, now: datetime) -> None:
     with ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="probe") as pool:
         results = list(pool.map(lambda p: probes.check(p, ctx.settings.ca_bundle or None), due))
     checked_at = ctx.clock.now()
+    in_maintenance = ctx.providers.get(api.IN_MAINTENANCE)
     for probe, result in zip(due, results, strict=True):
         try:
             with ctx.work() as work:
-                alerted = service.record_check(work, probe, result, ctx.channel("status"), checked_at)
+                held = in_maintenance is not None and in_maintenance(work.session, probe.name, checked_at)
+                alerted = service.record_check(work, probe, result, ctx.channel("status"), checked_at, held)
                 if alerted is not None:
                     ctx.signals.send(work, alerted)
         except Exception:

@@ -57,9 +57,16 @@ def count_day(session: Session, check: ProbeCheck) -> None:
 
 
 def record_check(
-    work: Work, probe: Probe, result: probes.CheckResult, channel_id: str, checked_at: datetime
+    work: Work,
+    probe: Probe,
+    result: probes.CheckResult,
+    channel_id: str,
+    checked_at: datetime,
+    in_maintenance: bool = False,
 ) -> ProbeAlerted | None:
-    """Record one check and decide what to say; returns the alert when an outage starts."""
+    """Record one check and decide what to say; returns the alert when an outage starts. In a
+    maintenance window a check is neither counted (uptime leaves the window out) nor alerted; a
+    probe still failing when the window ends alerts at its next check."""
     state = work.session.scalar(select(ProbeState).where(ProbeState.name == probe.name).with_for_update())
     if state is None:
         state = ProbeState(name=probe.name, next_check_at=checked_at, consecutive_failures=0, cert_warned_days=[])
@@ -68,14 +75,19 @@ def record_check(
         return None  # a newer check was recorded meanwhile (by the replica that took the lease over)
     state.next_check_at = checked_at + probe.interval
     state.last_checked_at, state.last_ok = checked_at, result.ok
-    check = check_row(probe.name, checked_at, result.ok, result.latency_ms)
-    work.session.add(check)
-    count_day(work.session, check)
+    if not in_maintenance:
+        check = check_row(probe.name, checked_at, result.ok, result.latency_ms)
+        work.session.add(check)
+        count_day(work.session, check)
     state.last_latency_ms, state.last_error = result.latency_ms, result.error
     if result.cert_expires_at is not None:
         _certificate(work, state, probe, result.cert_expires_at, channel_id)
     if result.ok:
         _recovered(work, state)
+        return None
+    if in_maintenance and state.outage_id is None:
+        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+        state.failing_since = state.failing_since or work.now
         return None
     return _failed(work, state, probe, result.error, channel_id)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from handlers.alerts import api as alerts
 from handlers.incidents import api as incidents
 from handlers.status import api as status
 from handlers.status_page import page
@@ -72,12 +73,17 @@ def document(ctx: BotContext) -> dict[str, Any]:
         said = [i.summary for i in shown] + [u.text for u in updates.values()]
         named = {i.lead for i in shown if i.lead} | {m[1] for text in said for m in USER_MENTION.finditer(text)}
         people = page.People(ctx.directory.names(session, sorted(named)) if show_people else None)
+        windows = alerts.maintenance(ctx, session, now)
+        probed = set(status.probe_names(ctx.config))
+        firing = [g for g in alerts.firing_groups(session) if g.service in probed]  # public services only
     return {
         "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "probes": [
             page.probe_document(name, current.get(name), days.get(name, {}), hours.get(name, []), now)
             for name in status.probe_names(ctx.config)
         ],
+        "maintenance": [page.maintenance_document(w, now) for w in windows],
+        "alerts": [page.alert_document(g) for g in firing],
         "incidents": {
             "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],
             "resolved": [page.incident_document(i, updates.get(i.id), people) for i in resolved],

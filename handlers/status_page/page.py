@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from handlers.alerts.api import FiringGroup, MaintenanceView
 from handlers.incidents.api import IncidentView, StatusUpdate
 from handlers.status.api import Hourly, ProbeStatus, Tally, strip, window
 from slackbot import usertext
@@ -88,6 +89,43 @@ def incident_document(incident: IncidentView, update: StatusUpdate | None, peopl
     return found
 
 
+def maintenance_document(window: MaintenanceView, now: datetime) -> dict[str, Any]:
+    return {
+        "service": window.service,
+        "from": _iso(window.start),
+        "to": _iso(window.end),
+        "reason": window.reason,
+        "ongoing": window.start <= now < window.end,
+    }
+
+
+def alert_document(group: FiringGroup) -> dict[str, Any]:
+    return {"title": group.title, "service": group.service, "firing": group.firing, "since": _iso(group.since)}
+
+
+def in_words(moment: str | None, now: str) -> str:
+    """ "2 hours ago", "in 3 days": what the page says before its script puts the moment in the
+    reader's own timezone."""
+    if not moment:
+        return ""
+    delta = (datetime.fromisoformat(moment) - datetime.fromisoformat(now)).total_seconds()
+    size = abs(delta)
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if size >= seconds:
+            count = int(size // seconds)
+            amount = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {amount}" if delta > 0 else f"{amount} ago"
+    return "just now"
+
+
+def _time(moment: str | None, now: str) -> str:
+    """A moment as words, with the exact time for the script (and a hover)."""
+    if not moment:
+        return ""
+    e = html.escape
+    return f'<time datetime="{e(moment)}" title="{e(moment)}">{e(in_words(moment, now))}</time>'
+
+
 COLOURS = ((0.999, "#2da44e", "operational"), (0.99, "#7fc97f", "minor issues"), (0.95, "#e3b341", "degraded"))
 
 
@@ -137,21 +175,36 @@ def _probe_html(probe: Mapping[str, Any]) -> str:
     )
 
 
-def _incident_html(incident: Mapping[str, Any]) -> str:
+def _incident_html(incident: Mapping[str, Any], now: str) -> str:
     e = html.escape
     update = incident["last_update"]
     when = (
-        f"resolved {incident['resolved_at']}"
+        f"resolved {_time(incident['resolved_at'], now)}"
         if incident["resolved_at"]
-        else f"{incident['state']} since {incident['since']}"
+        else f"{e(incident['state'])} since {_time(incident['since'], now)}"
     )
-    said = f'<br><span class="muted">Last update {e(update["at"])}: {e(update["text"])}</span>' if update else ""
+    said = (
+        f'<br><span class="muted">Last update {_time(update["at"], now)}: {e(update["text"])}</span>' if update else ""
+    )
     lead = f" · lead {e(incident['lead'])}" if incident.get("lead") else ""
     return (
         f'<li class="incident {e(incident["state"])}"><strong>#{incident["id"]} {e(incident["severity"])}</strong> '
-        f'{e(incident["summary"])} <span class="muted">({e(when)}{lead})</span>'
+        f'{e(incident["summary"])} <span class="muted">({when}{lead})</span>'
         f"{said}</li>"
     )
+
+
+def _maintenance_html(window: Mapping[str, Any], now: str) -> str:
+    e = html.escape
+    when = f"until {_time(window['to'], now)}" if window["ongoing"] else f"from {_time(window['from'], now)}"
+    reason = f": {e(window['reason'])}" if window["reason"] else ""
+    state = "ongoing" if window["ongoing"] else "planned"
+    return f'<li class="maintenance {state}"><strong>{e(window["service"])}</strong> ({state}, {when}){reason}</li>'
+
+
+def _alert_html(group: Mapping[str, Any], now: str) -> str:
+    e = html.escape
+    return f"<li><strong>{e(group['title'])}</strong>: {group['firing']} firing since {_time(group['since'], now)}</li>"
 
 
 STYLE = """
@@ -171,20 +224,29 @@ document.querySelectorAll('.probe').forEach(function (probe) {
     bar.addEventListener('mouseenter', function () { detail.textContent = bar.dataset.detail; });
   });
 });
+document.querySelectorAll('time[datetime]').forEach(function (time) {
+  var moment = new Date(time.getAttribute('datetime'));
+  var local = moment.toLocaleString([], {weekday: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'});
+  time.textContent = time.textContent + ' (' + local + ')';
+});
 """
 
 
 def render(document: Mapping[str, Any]) -> str:
-    e = html.escape
     probes = "".join(_probe_html(p) for p in document["probes"]) or '<p class="muted">No probes are configured.</p>'
-    open_ones = "".join(_incident_html(i) for i in document["incidents"]["open"]) or "<li>None.</li>"
-    resolved = "".join(_incident_html(i) for i in document["incidents"]["resolved"]) or "<li>None.</li>"
+    now = document["generated_at"]
+    open_ones = "".join(_incident_html(i, now) for i in document["incidents"]["open"]) or "<li>None.</li>"
+    resolved = "".join(_incident_html(i, now) for i in document["incidents"]["resolved"]) or "<li>None.</li>"
+    windows = "".join(_maintenance_html(w, now) for w in document["maintenance"]) or "<li>None.</li>"
+    alerts = "".join(_alert_html(g, now) for g in document["alerts"]) or "<li>None.</li>"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>Status</title><style>{STYLE}</style></head><body>"
-        f'<h1>Status</h1><p class="muted">Updated {e(document["generated_at"])}</p>{probes}'
+        f'<h1>Status</h1><p class="muted">Updated {_time(now, now)}</p>{probes}'
         f'<h2>Open incidents</h2><ul id="open-incidents">{open_ones}</ul>'
+        f'<h2>Alerts firing</h2><ul id="alerts">{alerts}</ul>'
+        f'<h2>Maintenance</h2><ul id="maintenance">{windows}</ul>'
         f'<h2>Resolved in the last 14 days</h2><ul id="resolved-incidents">{resolved}</ul>'
         f"<script>{SCRIPT}</script></body></html>"
     )
