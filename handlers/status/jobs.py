@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 
-from handlers.status import api, pipelines, probes, service
+from handlers.status import api, heartbeats, pipelines, probes, service
 from handlers.status.config import StatusSection
 from slackbot.context import BotContext
 from slackbot.periodic import claim_period
@@ -72,6 +72,24 @@ def poll_pipelines(ctx: BotContext, now: datetime) -> None:
             service.handle_pipeline(work, event, settings, ctx.channel("status"), addition_for)
 
 
+def watch_heartbeats(ctx: BotContext, now: datetime) -> None:
+    """A heartbeat whose check-in is overdue is alerted once per expected check-in."""
+    for beat in ctx.config.section(StatusSection).heartbeats:
+        due = heartbeats.last_due(beat, now)
+        with ctx.db.reading() as session:
+            found = heartbeats.state(session, beat.name)
+            late = found is not None and due is not None and heartbeats.missed(found, due)
+        if found is None:
+            with ctx.work() as work:
+                heartbeats.watch(work, beat.name)
+        elif late and due is not None:
+            with ctx.work() as work:
+                if ctx.once(work, f"heartbeat:{beat.name}:{due.isoformat()}"):
+                    alerted = heartbeats.alert_missed(work, beat, due, ctx.channel("status"))
+                    if alerted is not None:
+                        ctx.signals.send(work, alerted)
+
+
 def _recent(pipeline: object, now: datetime) -> bool:
     updated = str(getattr(pipeline, "updated_at", "") or "")
     if not updated:
@@ -82,3 +100,5 @@ def _recent(pipeline: object, now: datetime) -> bool:
 def register(ctx: BotContext) -> None:
     ctx.scheduler.add("status.probes", partial(run_probes, ctx), background=True)
     ctx.scheduler.add("status.pipeline_poll", partial(poll_pipelines, ctx), background=True)
+    if ctx.config.section(StatusSection).heartbeats:
+        ctx.scheduler.add("status.heartbeats", partial(watch_heartbeats, ctx))

@@ -101,3 +101,14 @@ class PipelineRef(Base):
     failing_pipeline_id: Mapped[int | None] = mapped_column(BigInteger)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     failure_ref: Mapped[str | None] = mapped_column(String(255))
+
+
+class HeartbeatState(Base):
+    """When a heartbeat last checked in, and since when the bot watches it (a check-in due before
+    that is not held against it)."""
+
+    __tablename__ = "heartbeat_states"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    watched_since: Mapped[datetime]
+    last_check_in_at: Mapped[datetime | None]
