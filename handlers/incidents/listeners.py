@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
@@ -242,6 +243,43 @@ def person(ctx: BotContext, token: str) -> str:
     return user
 
 
+def page_command(ctx: BotContext, call: CommandCall) -> str:
+    """``/incident page ID @person | @group | ROTATION [note]``: whom is decided (and asked of Slack)
+    before the unit of work."""
+    words = call.text.split()
+    if len(words) < 2 or not words[0].lstrip("#").isdigit():
+        raise UsageError("Usage: `/incident page 12 @vitaly | @fulfillment-engineering | primary [note]`.")
+    text = truncate(normalise(" ".join(words[2:])), messages.NOTE_LENGTH)
+    named = mentioned_user(words[1])
+    if named is not None and not ctx.access.people.is_active_human(named):
+        raise UsageError(f"`{words[1]}` is not an active person in this workspace.")
+    with ctx.work() as work:
+        incident, _rest = target(ctx, work, words[0], "/incident page 12 @vitaly")
+        ctx.access.require(access.PAGE, call.user_id, incident, work.session)
+        users, group = page_target(ctx, work, words[1])
+        answer = service.page_now(work, incident, users, group, call.user_id, text, _paging(ctx))
+        return answer or f"Paged {words[1]} for incident #{incident.id}."
+
+
+def page_target(ctx: BotContext, work: Work, token: str) -> tuple[list[str], str]:
+    """(people to DM, a user group's handle to ping): a person, a user group, or a rotation's
+    person on call now."""
+    user = mentioned_user(token)
+    group = re.fullmatch(r"<!subteam\^\w+\|@?([\w.-]+)>", token)
+    handle = group[1] if group is not None else ""
+    if user is None and group is None and token.startswith("@"):
+        user = ctx.directory.named(work.session, token)
+        handle = "" if user is not None else token.lstrip("@")  # not a person's name: a user group's handle
+    if handle:
+        return sorted(ctx.access.groups.members(work.session, handle)), handle
+    if user is not None:
+        return [user], ""
+    wanted = _paging(ctx).who_is_on_call(work, token)
+    if wanted.user is None:
+        raise UsageError(f"`{token}` is neither a person, a user group nor a rotation with someone on call.")
+    return [wanted.user], ""
+
+
 def severity_command(ctx: BotContext, call: CommandCall) -> str:
     with ctx.work() as work:
         incident, rest = target(ctx, work, call.text, "/incident severity 12 sev1")
@@ -323,6 +361,9 @@ def register(ctx: BotContext) -> None:
         "update", partial(update_command, ctx), "post a status update (here and in the status channel)", "[ID] TEXT"
     )
     router.add("lead", partial(lead_command, ctx), "hand the lead over", "[ID] @user")
+    router.add(
+        "page", partial(page_command, ctx), "page someone into an incident now", "ID @user|@group|ROTATION [note]"
+    )
     router.add("severity", partial(severity_command, ctx), "change the severity", "[ID] sev1|sev2|sev3")
     router.add(
         "issue", partial(issue_command, ctx), "file (or file again) the GitLab incident issue of a resolved one", "[ID]"

@@ -87,8 +87,13 @@ def channel_message(incident: Incident, level_count: int, blocker_url: str = "")
     return text, blocks
 
 
-def page(incident: Incident, level: int, level_count: int, link: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f":rotating_light: You are paged (level {level + 1} of {level_count}) for *{title(incident)}*"
+def page(
+    incident: Incident, level: int, level_count: int, link: str, by: str = "", note: str = ""
+) -> tuple[str, list[dict[str, Any]]]:
+    if by:
+        text = f":rotating_light: You are paged by <@{by}> for *{title(incident)}*" + (f": {note}" if note else "")
+    else:
+        text = f":rotating_light: You are paged (level {level + 1} of {level_count}) for *{title(incident)}*"
     if link:
         text += f"\n<{link}|Open it in the status channel>"
     return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, buttons(incident)]

@@ -52,7 +52,7 @@ def send_page(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
         if incident is None or incident.state != "open":
             raise Gone("the incident is no longer open: page not sent")
         link = ctx.link(session, incident.ref)
-        text, blocks = messages.page(incident, page.level, len(levels(incident.policy)), link)
+        text, blocks = messages.page(incident, page.level, len(levels(incident.policy)), link, page.by, page.note)
     return post_once(ctx.outbox_client, delivery, {"channel": user_of(delivery), "text": text, "blocks": blocks})
 
 

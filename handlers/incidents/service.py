@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -40,11 +41,15 @@ RoomOp = Literal["create", "invite", "intro", "archive"]
 
 @dataclass(frozen=True)
 class Page(Effect):
-    """A DM page to the lane's person for ``level``; its text is read when it is sent."""
+    """A DM page to the lane's person for ``level``, or from ``by`` (``/incident page``, with a
+    ``note``); its text is read when it is sent."""
 
     KIND: ClassVar[str] = "incidents.page"
+    VERSION: ClassVar[int] = 2  # 2: ``by`` and ``note``
     incident: int
     level: int
+    by: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,10 +250,24 @@ def _page_level(
     work: Work, incident: Incident, planned: Step, level: Level, users: tuple[str, ...], why: str, paging: Paging
 ) -> None:
     assert planned.page_level is not None
+    _page_people(work, incident, users, Page(incident.id, planned.page_level), paging)
+    if level.usergroup:
+        ping = messages.usergroup_ping(usergroup_mention(level.usergroup), incident)
+        thread(work, incident, ping, broadcast=True, group=incident.pages)
+    who = ", ".join(f"<@{u}>" for u in users) or f"@{level.usergroup}"
+    note(work, incident, "paged", text=f"level {planned.page_level + 1}: {who}{why}")
+    incident.paged_level = planned.page_level
+    incident.next_level, incident.rounds = planned.next_level, planned.rounds
+    incident.next_step_at = work.now + planned.wait if planned.wait is not None else None
+
+
+def _page_people(work: Work, incident: Incident, users: Sequence[str], page: Page, paging: Paging) -> None:
+    """DM each person (on their own lane, after the incident's message is posted), make them
+    responders, invite them to the incident's channel, and trigger PagerDuty."""
     for user in users:
         add_responder(work, incident, user, "paged")
         work.out.add_effect(
-            Page(incident.id, planned.page_level),
+            page,
             lane=f"slack:{user}",
             priority=Priority.URGENT,
             ref=f"{incident.ref}:page:{uuid.uuid4().hex[:12]}",
@@ -263,19 +282,28 @@ def _page_level(
             work.out,
             "trigger",
             dedup_key(incident),
-            payload=pagerduty_payload(incident, planned.page_level),
+            payload=pagerduty_payload(incident, page.level),
             link_ref=incident.ref,
             link_text="Incident in Slack",
             group=incident.pages,
         )
-    if level.usergroup:
-        ping = messages.usergroup_ping(usergroup_mention(level.usergroup), incident)
+
+
+def page_now(
+    work: Work, incident: Incident, users: Sequence[str], group: str, by: str, text: str, paging: Paging
+) -> str | None:
+    """``/incident page``: people (and a user group's ping in the thread) brought in now, outside
+    the escalation policy's steps, which go on as they were."""
+    if incident.state == "resolved":
+        return f"Incident #{incident.id} is resolved: nobody needs paging."
+    _page_people(work, incident, users, Page(incident.id, incident.paged_level or 0, by, text), paging)
+    if group:
+        ping = messages.usergroup_ping(usergroup_mention(group), incident)
         thread(work, incident, ping, broadcast=True, group=incident.pages)
-    who = ", ".join(f"<@{u}>" for u in users) or f"@{level.usergroup}"
-    note(work, incident, "paged", text=f"level {planned.page_level + 1}: {who}{why}")
-    incident.paged_level = planned.page_level
-    incident.next_level, incident.rounds = planned.next_level, planned.rounds
-    incident.next_step_at = work.now + planned.wait if planned.wait is not None else None
+    who = ", ".join([*(f"<@{u}>" for u in users), *([f"@{group}"] if group else [])])
+    note(work, incident, "paged", by, f"by <@{by}>: {who}" + (f" ({text})" if text else ""))
+    say(work, incident, f":rotating_light: <@{by}> paged {who}." + (f" {text}" if text else ""))
+    return None
 
 
 def pagerduty_payload(incident: Incident, level: int) -> dict[str, Any]:
