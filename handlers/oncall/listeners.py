@@ -8,19 +8,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from handlers.oncall import messages, service
+from handlers.oncall import calendar, messages, service
 from handlers.oncall.config import OncallSection, Rotation
 from handlers.oncall.models import OncallCoverRequest, OncallOverride
 from handlers.oncall.rotations import availability, plans
 from handlers.oncall.schedule import Plan
+from handlers.status_page import api as status_page
 from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError, whole_number
 from slackbot.context import BotContext
+from slackbot.edge import Answer
 from slackbot.interactions import Click
-from slackbot.mrkdwn import mentioned_user
+from slackbot.mrkdwn import mentioned_user, plain
+from slackbot.pages import PageRequest
 from slackbot.work import Work
 
 SCHEDULE_WEEKS, SCHEDULE_WEEKS_MAX = 4, 26
+CALENDAR_BACK, CALENDAR_AHEAD = timedelta(weeks=2), timedelta(weeks=12)
 MEMBER = "oncall.member"  # about a rotation's name
 OVERRIDE_PARTY = "oncall.override_party"  # about an override: its author and the person it puts on call
 CHANGE = Rule("change a rotation's overrides and swaps", "the rotation's members", (MEMBER,))
@@ -187,7 +191,26 @@ def override_party(_session: Session, user: str, row: object) -> bool:
     return isinstance(row, OncallOverride) and user in (row.created_by, row.user_id)
 
 
+def calendar_feed(ctx: BotContext, request: PageRequest) -> Answer:
+    """``GET /oncall.ics``: the rotations' shifts from two weeks back to twelve ahead."""
+    reader = status_page.reader(ctx, request)
+    if not reader.allowed:
+        return Answer(401, b"This calendar needs the status page's token: add ?token=...")
+    now = ctx.clock.now()
+    with ctx.db.reading() as session:
+        shifts = [
+            (name, segment)
+            for name, plan in plans(ctx).items()
+            for segment in service.timeline(session, plan, now - CALENDAR_BACK, now + CALENDAR_AHEAD)
+        ]
+        people = sorted({s.user for _, s in shifts})
+        names = {u: plain(n) for u, n in ctx.directory.names(session, people).items()} if reader.names_people else None
+    body = calendar.feed(shifts, names, now).encode()
+    return Answer(200, body, "text/calendar; charset=utf-8", (("Cache-Control", "no-store"),))
+
+
 def register(ctx: BotContext) -> None:
+    ctx.pages.get("/oncall.ics", partial(calendar_feed, ctx))
     ctx.access.add_role(MEMBER, partial(member, ctx))
     ctx.access.add_role(OVERRIDE_PARTY, override_party)
     ctx.interactions.on_click(messages.ACCEPT_SWAP, partial(on_accept, ctx))
