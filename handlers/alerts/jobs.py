@@ -23,13 +23,14 @@ def resolve_quiet(ctx: BotContext, now: datetime) -> None:
 
 
 def release_held(ctx: BotContext, now: datetime) -> None:
+    """Held-back alerts whose hold ended are shown; a quiet tick reads only."""
     with ctx.db.reading() as session:
-        held = service.held_alerts(session)
-        holds = service.quiet(session, configured_windows(ctx), now) if held else None
-    if not held or holds is None:
-        return  # a quiet tick reads only
+        due = service.releasable(session, service.quiet(session, configured_windows(ctx), now))
+    if not due:
+        return
     with ctx.work() as work:
-        for group_id in sorted(service.reconsider(work, held, holds)):
+        holds = service.quiet(work.session, configured_windows(ctx), work.now)
+        for group_id in sorted(service.reconsider(work, due, holds)):
             service.show(work, group_id, ctx.config.section(AlertsSection), incidents_for(ctx))
 
 

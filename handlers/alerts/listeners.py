@@ -175,7 +175,8 @@ def list_firing(ctx: BotContext, call: CommandCall) -> str:
     with ctx.db.reading() as session:
         found = service.firing_groups(session)
         rows = [(g, count, ctx.link(session, g.ref)) for g, count in found]
-    return messages.firing_list(rows)
+        held = service.held_back(session)
+    return messages.firing_list(rows, held)
 
 
 def silence_command(ctx: BotContext, call: CommandCall) -> str:

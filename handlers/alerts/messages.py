@@ -5,7 +5,7 @@ shown through ``slackbot.usertext``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from handlers.alerts.models import Alert, AlertGroup, AlertSilence, MaintenanceWindow
@@ -36,7 +36,7 @@ MAINTENANCE_USAGE = (
 def when(moment: datetime) -> str:
     """A moment in the reader's own timezone and words (Slack renders ``<!date>``)."""
     stamp = int(moment.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
 
 
 def title(group: AlertGroup) -> str:
@@ -60,6 +60,9 @@ def group_message(
     if group.state == "resolved" and group.resolved_at is not None:
         lasted = format_duration(group.resolved_at - (group.firing_since or group.resolved_at))
         text = f":large_green_circle: *{name}*: resolved after {lasted}"
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if group.state == "held":
+        text = f":mute: *{name}*: held back (silenced, or in a maintenance window): `/alerts` lists it"
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     since = f" since {when(group.firing_since)}" if group.firing_since else ""
     text = f":red_circle: *{name}*: {len(firing)} firing{since}"
@@ -112,13 +115,15 @@ def joined(group: AlertGroup) -> str:
     return f":link: The alert group *{title(group)}* joined this incident: it pages no one again."
 
 
-def firing_list(groups: Sequence[tuple[AlertGroup, int, str]]) -> str:
+def firing_list(groups: Sequence[tuple[AlertGroup, int, str]], held: Sequence[tuple[Alert, AlertGroup]]) -> str:
+    held_lines = [f"• {title(g)}: {alert_line(a)[2:]} ({a.hidden})" for a, g in held]
+    held_text = "\n*Held back (recorded, not posted)*\n" + fit(held_lines, 1200) if held_lines else ""
     if not groups:
-        return "No alert group is firing."
+        return "No alert group is firing." + held_text
     lines = [
         f"• {title(g)}: {count} firing since {when(g.firing_since or g.updated_at)} {link}" for g, count, link in groups
     ]
-    return "*Firing alert groups*\n" + fit(lines, 2800)
+    return "*Firing alert groups*\n" + fit(lines, 1600) + held_text
 
 
 def matchers_text(matchers: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ class AlertGroup(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSON)  # what the group is named by
     service: Mapped[str] = mapped_column(String(200), default="", index=True)
     channel: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="quiet")  # quiet (never shown), firing, resolved
+    state: Mapped[str] = mapped_column(String(16), default="quiet")  # quiet (never shown), firing, held, resolved
     posted: Mapped[bool] = mapped_column(default=False)
     firing_since: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

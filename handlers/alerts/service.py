@@ -86,6 +86,13 @@ def firing_groups(session: Session) -> list[tuple[AlertGroup, int]]:
     return [(g, len(shown_alerts(session, g.id))) for g in groups]
 
 
+def held_back(session: Session) -> list[tuple[Alert, AlertGroup]]:
+    """Firing alerts held back by a silence or a maintenance window, with their groups."""
+    query = select(Alert, AlertGroup).join(AlertGroup, AlertGroup.id == Alert.group_id)
+    query = query.where(Alert.firing.is_(True), Alert.hidden != "").order_by(Alert.group_id, Alert.id)
+    return [(alert, group) for alert, group in session.execute(query.limit(200))]
+
+
 def shown_alerts(session: Session, group_id: int) -> list[Alert]:
     query = select(Alert).where(Alert.group_id == group_id, Alert.firing.is_(True), Alert.hidden == "")
     return list(session.scalars(query.order_by(Alert.starts_at, Alert.id)))
@@ -198,10 +205,13 @@ def show(work: Work, group_id: int, settings: AlertsSection, incidents: Incident
     if started:
         group.state, group.resolved_at, group.firing_since, group.seen_by = "firing", None, work.now, None
     elif not shown and group.state == "firing":
-        group.state, group.resolved_at = "resolved", work.now
-    else:
-        if not group.posted:
-            return  # held back from the start (silenced, in maintenance): recorded, never shown
+        held = work.session.scalar(
+            select(Alert.id).where(Alert.group_id == group.id, Alert.firing.is_(True), Alert.hidden != "").limit(1)
+        )
+        group.state = "held" if held is not None else "resolved"
+        group.resolved_at = None if held is not None else work.now
+    elif not group.posted:
+        return  # held back from the start (silenced, in maintenance): recorded, never shown
     group.updated_at = work.now
     if started:
         _route(work, group, shown, settings, incidents)
@@ -276,9 +286,10 @@ def resolve_quiet(work: Work, alert_ids: Sequence[int], resolve_after: timedelta
     return touched
 
 
-def held_alerts(session: Session) -> list[int]:
-    """Firing alerts held back (few: checked every tick against what holds now)."""
-    return list(session.scalars(select(Alert.id).where(Alert.firing.is_(True), Alert.hidden != "")))
+def releasable(session: Session, held: Quiet) -> list[int]:
+    """Firing alerts held back whose silence or maintenance window has ended (few: read every tick)."""
+    query = select(Alert.id, Alert.labels).where(Alert.firing.is_(True), Alert.hidden != "")
+    return [alert_id for alert_id, labels in session.execute(query) if not held.why(labels)]
 
 
 def reconsider(work: Work, alert_ids: Sequence[int], held: Quiet) -> set[int]:

@@ -41,6 +41,7 @@ __all__ = [
     "ProbeAlerted",
     "ProbeStatus",
     "Tally",
+    "heartbeat_names",
     "per_day",
     "per_hour",
     "probe_names",
@@ -63,6 +64,11 @@ class ProbeStatus:
 
 def probe_names(config: Config) -> list[str]:
     return [p.name for p in config.section(StatusSection).probes]
+
+
+def heartbeat_names(config: Config) -> list[str]:
+    """The heartbeats as the status page lists them beside the probes (their check-ins are their checks)."""
+    return [h.outage_name for h in config.section(StatusSection).heartbeats]
 
 
 def probe_statuses(session: Session) -> dict[str, ProbeStatus]:

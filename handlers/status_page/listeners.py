@@ -80,7 +80,7 @@ def document(ctx: BotContext) -> dict[str, Any]:
         "generated_at": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "probes": [
             page.probe_document(name, current.get(name), days.get(name, {}), hours.get(name, []), now)
-            for name in status.probe_names(ctx.config)
+            for name in [*status.probe_names(ctx.config), *status.heartbeat_names(ctx.config)]
         ],
         "maintenance": [page.maintenance_document(w, now) for w in windows],
         "alerts": [page.alert_document(g) for g in firing],

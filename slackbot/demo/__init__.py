@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from slackbot.capability import config_sections, installed
 from slackbot.config import Config, parse_config
-from slackbot.demo.scenes import DEMO_WEBHOOK_SECRET, INTAKE_PROJECT, SCENES
+from slackbot.demo.scenes import DEMO_ALERTS_TOKEN, DEMO_WEBHOOK_SECRET, INTAKE_PROJECT, SCENES
 from slackbot.durations import format_duration
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
@@ -141,6 +141,11 @@ declare_on_probe_alert = false
 channel = true
 update_every = "30m"
 
+[[alerts.routes]]
+match = { severity = "critical" }
+declare = true
+severity = 1
+
 [[incidents.escalation]]
 oncall = "primary"
 ack_timeout = "5m"
@@ -223,6 +228,7 @@ def run_demo(out: TextIO) -> int:
                 demo_config(endpoint.url),
                 DEMO_START,
                 gitlab_webhook_secret=DEMO_WEBHOOK_SECRET,
+                alerts_token=DEMO_ALERTS_TOKEN,
                 gitlab_url=gitlab.base_url,
                 gitlab_token=gitlab.token,
             ) as harness,

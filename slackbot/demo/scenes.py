@@ -14,12 +14,14 @@ import requests
 
 from slackbot.testing.gitlab_payloads import pipeline_hook
 from slackbot.testing.harness import ASKER, TEAM
+from slackbot.testing.monitoring import Alert, Alertmanager
 
 if TYPE_CHECKING:
     from slackbot.demo import Tour
 
 INTAKE_PROJECT = "gitlab-org/fulfillment-meta"  # the demo config's [gitlab] intake_project
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
+DEMO_ALERTS_TOKEN = "demo-alerts-token"
 
 
 def help_scene(tour: Tour) -> None:
@@ -105,6 +107,48 @@ def incident_scene(tour: Tour) -> None:
     tour.narrate(f"the incident issue in GitLab, {project}#{issue['iid']}: {issue['title']} {issue['labels']}")
     print("\n".join(f"        | {line}" for line in issue["description"].splitlines()[:12]), file=tour.out)
     tour.driver.command(james, "/incident", "stats 4", channel="s_fulfillment_status")
+
+
+def alert_storm_scene(tour: Tour) -> None:
+    james, vitaly = TEAM[0].id, TEAM[1].id
+    tour.scene("An Alertmanager storm: one message per group, one incident, a silence, a maintenance window")
+    alertmanager = Alertmanager(tour.harness.url, DEMO_ALERTS_TOKEN)
+    now = tour.harness.clock.now()
+    storm = {
+        name: [
+            Alert(
+                {"alertname": name, "service": "checkout", "severity": "critical", "instance": f"web-{n}"},
+                {"summary": f"{name} on web-{n}", "runbook_url": "https://runbooks.example.com/checkout"},
+                starts_at=now,
+            )
+            for n in range(1, 4)
+        ]
+        for name in ("CheckoutErrors", "CheckoutLatency", "PaymentTimeouts")
+    }
+    tour.narrate("Prometheus sees checkout fail: three groups of three alerts arrive through Alertmanager")
+    for name, alerts in storm.items():
+        alertmanager.notify({"alertname": name}, alerts)
+    tour.harness.settle()
+    tour.narrate(
+        "the route for severity=critical declared one incident; the other groups joined it, nobody paged twice"
+    )
+    tour.driver.click(james, "Acknowledge", channel="s_fulfillment_status")
+    tour.narrate("a noisy instance is silenced on its own, for an hour")
+    tour.driver.command(vitaly, "/alerts", "silence instance=web-3 for 1h noisy canary", channel="s_fulfillment_status")
+    tour.driver.command(vitaly, "/alerts", channel="s_fulfillment_status")
+    tour.wait(timedelta(minutes=18))
+    tour.narrate("the fix is deployed: Alertmanager says every alert resolved")
+    for name, alerts in storm.items():
+        for alert in alerts:
+            alert.ends_at = tour.harness.clock.now()
+        alertmanager.notify({"alertname": name}, alerts)
+    tour.harness.settle()
+    tour.narrate("Zuora's upgrade is planned: nothing about checkout alerts or pages in that window")
+    start = (now + timedelta(days=1)).astimezone(ZoneInfo("Europe/Madrid")).strftime("%Y-%m-%dT06:00")
+    end = (now + timedelta(days=1)).astimezone(ZoneInfo("Europe/Madrid")).strftime("%Y-%m-%dT08:00")
+    tour.driver.command(james, "/maintenance", f"checkout {start} {end} Zuora upgrade", channel="s_fulfillment_status")
+    tour.driver.command(james, "/maintenance", "list", channel="s_fulfillment_status")
+    tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
 
 
 def oncall_scene(tour: Tour) -> None:
@@ -208,6 +252,7 @@ SCENES = [
     question_scene,
     status_alerts_scene,
     incident_scene,
+    alert_storm_scene,
     oncall_scene,
     blocker_scene,
     intake_scene,

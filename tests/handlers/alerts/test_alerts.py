@@ -50,7 +50,7 @@ def notify(harness: Harness, alerts: list[Alert], sender: Alertmanager | None = 
 
 def posts(harness: Harness) -> list[dict[str, Any]]:
     """The alert groups' messages (an incident's summary names the group too)."""
-    groups = (":red_circle: *CheckoutErrors", ":large_green_circle: *CheckoutErrors")
+    groups = (":red_circle: *CheckoutErrors", ":large_green_circle: *CheckoutErrors", ":mute: *CheckoutErrors")
     return [m for m in harness.sim.messages(STATUS) if m["text"].startswith(groups)]
 
 
@@ -184,7 +184,13 @@ def test_the_buttons_acknowledge_silence_and_declare(harness: Harness) -> None:
     assert harness.sim.ephemerals_for(BOB)[-1]["text"] == "This alert group is incident #1."
     assert len(pages(harness, JAMES)) == 1
     harness.driver.click(JAMES, "Silence 1h", channel=STATUS)
-    assert posts(harness)[0]["text"].startswith(":large_green_circle:"), "silenced: nothing of it is shown"
+    assert posts(harness)[0]["text"].startswith(":mute: *CheckoutErrors · checkout*: held back")
+    assert harness.sim.replies(STATUS, posts(harness)[0]["ts"]) == [], "held back is not resolved"
+    harness.driver.command(JAMES, "/alerts")
+    assert (
+        "*Held back (recorded, not posted)*\n• CheckoutErrors · checkout: 5xx on web-1"
+        in (harness.sim.ephemerals_for(JAMES)[-1]["text"])
+    )
 
 
 def test_grafana_sentry_and_generic_alerts_each_make_their_group(harness: Harness) -> None:

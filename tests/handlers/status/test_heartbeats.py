@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from handlers.status.config import Heartbeat, PipelineMatch, StatusSection
+from handlers.status_page.config import StatusPageSection
 from slackbot.config import Config
 from slackbot.testing.gitlab_payloads import pipeline_hook
 from slackbot.testing.harness import Harness
@@ -22,7 +23,7 @@ BACKUP = Heartbeat("db-backup", "30 8 * * *", timedelta(minutes=15))
 
 @pytest.fixture
 def harness(database_url: str) -> Iterator[Harness]:
-    config = Config.of(StatusSection(heartbeats=[NIGHTLY, BACKUP]))
+    config = Config.of(StatusSection(heartbeats=[NIGHTLY, BACKUP]), StatusPageSection(access="public"))
     with Harness(database_url, config, alerts_token=TOKEN, gitlab_webhook_secret=HOOK_SECRET) as running:
         running.tick()  # the bot starts watching
         yield running
@@ -46,6 +47,8 @@ def test_a_missed_check_in_alerts_once_and_the_next_check_in_recovers_it(harness
     harness.advance(timedelta(minutes=1))
     [alert] = outage_posts(harness, "db-backup")
     assert str(alert["text"]).startswith(":red_circle: *Heartbeat db-backup is down*")
+    shown = {p["name"]: p["state"] for p in requests.get(harness.url + "/status.json", timeout=10).json()["probes"]}
+    assert shown == {"Heartbeat zuora-sandbox-pipeline": "unknown", "Heartbeat db-backup": "down"}
     assert "no check-in for the one due at 2026-11-23 08:30 UTC (grace 15m)" in str(alert["text"])
     harness.advance(timedelta(minutes=30))
     assert len(outage_posts(harness, "db-backup")) == 1, "alerted once per expected check-in"
