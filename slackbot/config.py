@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +66,16 @@ def _date(raw: Any) -> date:
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _local_time(raw: Any) -> datetime:
+    """``"2026-12-20 06:00"``: a moment in the team's timezone (kept naive here, placed when used)."""
+    if not isinstance(raw, str):
+        raise ValueError(f'expected a date and time like "2026-12-20 06:00", got {_describe(raw)}')
+    try:
+        return datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError(f'"{raw}" is not a date and time like "2026-12-20 06:00"') from None
+
+
 def _weekday(raw: Any) -> str:
     if str(raw).lower()[:3] not in WEEKDAYS:
         raise ValueError(f'"{raw}" is not a weekday ({", ".join(WEEKDAYS)})')
@@ -98,6 +108,7 @@ Duration = Annotated[timedelta, _duration]
 TimeZoneName = Annotated[str, _timezone]
 TimeOfDay = Annotated[time, _time_of_day]
 Date = Annotated[date, _date]
+LocalTime = Annotated[datetime, _local_time]
 Weekday = Annotated[str, _weekday]
 SlackUser = Annotated[str, _slack_user]
 Cron = Annotated[str, _cron]

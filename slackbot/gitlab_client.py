@@ -2,12 +2,16 @@
 
 import hashlib
 import hmac
+import logging
+from typing import Any
 
 import gitlab
 
 from slackbot.config import Settings
 from slackbot.outbox import DeliveryError, Refused, TryAgain
 from slackbot.remote import guarded_session
+
+log = logging.getLogger(__name__)
 
 
 def make_gitlab(settings: Settings) -> gitlab.Gitlab | None:
@@ -21,6 +25,18 @@ def make_gitlab(settings: Settings) -> gitlab.Gitlab | None:
         retry_transient_errors=False,
         session=guarded_session("GitLab"),
     )
+
+
+def issue_template(project: Any, name: str) -> str:
+    """The project's issue template ``name`` (``.gitlab/issue_templates/NAME.md``); "" when the
+    project has none of that name (one warning line), so the issue is filed without it."""
+    try:
+        return str(project.issue_templates.get(name).content)
+    except gitlab.exceptions.GitlabGetError as exc:
+        if exc.response_code != 404:
+            raise
+        log.warning("no issue template %r in %s: the issue is filed without it", name, project.get_id())
+        return ""
 
 
 def configured(client: gitlab.Gitlab | None) -> gitlab.Gitlab:

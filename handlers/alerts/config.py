@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, ClassVar
 
-from slackbot.config import Config, Duration, Problem, channel_problem
+from slackbot.config import Config, Duration, LocalTime, Problem, channel_problem
 
 SEVERITIES = {1: "sev1", 2: "sev2", 3: "sev3"}
 
@@ -19,19 +19,7 @@ def _labels(raw: Any) -> dict[str, str]:
     return dict(raw)
 
 
-def _local_time(raw: Any) -> datetime:
-    """``"2026-12-20 06:00"``: a moment in the team's timezone (kept naive here, placed when used)."""
-    if not isinstance(raw, str):
-        raise ValueError(f'expected a date and time like "2026-12-20 06:00", got {raw!r}')
-    try:
-        moment = datetime.strptime(raw.strip(), "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise ValueError(f'"{raw}" is not a date and time like "2026-12-20 06:00"') from None
-    return moment
-
-
 Labels = Annotated[dict[str, str], _labels]
-LocalTime = Annotated[datetime, _local_time]
 
 
 @dataclass(frozen=True)

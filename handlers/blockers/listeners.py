@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from handlers.blockers import messages, service
 from handlers.blockers.config import BlockersSection
+from handlers.blockers.roles import GROUP_ROLE
 from handlers.incidents import api as incidents
 from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
 from slackbot.mrkdwn import normalise, truncate
 
-GROUP_ROLE = "blockers.group"
 MAY_BLOCK = Rule(
     "open or lift production blockers",
     "the escalation policy's people and the members of `[blockers] usergroup`",

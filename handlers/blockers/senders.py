@@ -78,7 +78,8 @@ def lift_issue(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
 
 def issue_lifted(ctx: BotContext, work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
     lift = effect_of(delivery, service.CloseIssue)
-    service.lifted(work, lift.project, lift.iid, lift.user)
+    for blocker_id in service.lifted(work, lift.project, lift.iid, lift.user):
+        ctx.signals.send(work, service.BlockerLifted(blocker_id))
     work.slack.post(ctx.channel("status"), messages.lifted_announcement(lift.user, result["url"], lift.iid))
     work.slack.respond(lift.response_url, messages.closed_answer(result["url"], lift.iid))
 

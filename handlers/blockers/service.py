@@ -40,6 +40,13 @@ class BlockerOpened:
     url: str
 
 
+@dataclass(frozen=True)
+class BlockerLifted:
+    """GitLab closed the ``production::blocker`` issue the bot opened (a signal)."""
+
+    blocker_id: int
+
+
 def lane(project: str) -> str:
     return f"gitlab:{project}"
 
@@ -78,8 +85,12 @@ def opened(work: Work, blocker_id: int, iid: int, title: str, url: str) -> Block
     return blocker
 
 
-def lifted(work: Work, project: str, iid: int, user: str) -> None:
+def lifted(work: Work, project: str, iid: int, user: str) -> list[int]:
+    """Mark the blocker lifted; the IDs of the rows that were open."""
+    found = []
     for blocker in work.session.scalars(
         select(Blocker).where(Blocker.project == project, Blocker.iid == iid, Blocker.lifted_at.is_(None))
     ):
         blocker.state, blocker.lifted_by, blocker.lifted_at = "lifted", user, work.now
+        found.append(blocker.id)
+    return found

@@ -5,8 +5,9 @@ else of ``handlers.incidents`` is imported from outside it.
 - Act, in the caller's unit of work: ``declare`` (and page), ``acknowledge`` (asks who may),
   ``tell`` (a line on the timeline and in the incident's thread).
 - Roles (``slackbot.access``): ``ESCALATION`` (the policy's people), ``RESPONDER`` (of one incident).
-- The question it asks (``ctx.providers``): ``ON_CALL``, who is on call for a rotation at a moment
-  (an escalation level with ``oncall = "ROTATION"`` pages them).
+- The questions it asks (``ctx.providers``): ``ON_CALL``, who is on call for a rotation at a moment
+  (an escalation level with ``oncall = "ROTATION"`` pages them); ``RECENT_DEPLOYS``, the production
+  deploys of the 6 hours before an incident (on its timeline, in its thread and its GitLab issue).
 """
 
 from __future__ import annotations
@@ -17,19 +18,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.incidents import listeners, service
+from handlers.incidents import declaring, service
 from handlers.incidents.access import ACKNOWLEDGE, ESCALATION, RESPONDER
 from handlers.incidents.models import Incident, TimelineEntry
-from handlers.incidents.policy import ON_CALL, OnCall, WhoIsOnCall
+from handlers.incidents.policy import ON_CALL, RECENT_DEPLOYS, DeploysBetween, OnCall, RecentDeploy, WhoIsOnCall
 from slackbot.context import BotContext
 from slackbot.work import Work
 
 __all__ = [
     "ESCALATION",
     "ON_CALL",
+    "RECENT_DEPLOYS",
     "RESPONDER",
+    "DeploysBetween",
     "IncidentView",
     "OnCall",
+    "RecentDeploy",
     "StatusUpdate",
     "WhoIsOnCall",
     "acknowledge",
@@ -105,7 +109,7 @@ def is_open(session: Session, incident_id: int) -> bool:
 def declare(ctx: BotContext, work: Work, summary: str, severity: str, source: str) -> int:
     """Open an incident declared by the bot itself and page its escalation policy. ``summary`` is
     Slack-encoded (people's and tools' text made inert by the caller)."""
-    return listeners.declare(ctx, work, summary, severity, source, "fulfillbot")
+    return declaring.declare(ctx, work, summary, severity, source, "fulfillbot")
 
 
 def acknowledge(ctx: BotContext, work: Work, incident_id: int, user: str) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from handlers.blockers import api as blockers
 from handlers.incidents import access, charts, messages, service
 from handlers.incidents.config import IncidentsSection
+from handlers.incidents.declaring import declare, paging
 from handlers.incidents.models import Incident
 from handlers.status import api as status
 from slackbot import usertext
@@ -34,37 +35,6 @@ BUTTON_RULES = {
 DEPLOY_TEXT = 300  # what the incident says of the failed deploy, so its button's value stays small
 
 
-def _paging(ctx: BotContext) -> service.Paging:
-    """How this deployment pages: by PagerDuty when it is configured, and whom on-call names."""
-    return service.Paging(ctx.pagerduty is not None, ctx.providers)
-
-
-def declare(
-    ctx: BotContext,
-    work: Work,
-    summary: str,
-    severity: str,
-    source: str,
-    by: str,
-    outage_id: int | None = None,
-    deploy: service.FailedDeploy | None = None,
-) -> int:
-    incident = service.declare(
-        work,
-        ctx.config.section(IncidentsSection),
-        ctx.channel("status"),
-        summary,
-        severity,
-        source,
-        by,
-        paging=_paging(ctx),
-        outage_id=outage_id,
-        deploy=deploy,
-    )
-    ctx.signals.send(work, HomeChanged(everyone=True))
-    return incident.id
-
-
 def on_button(ctx: BotContext, work: Work, click: Click) -> str | None:
     if not click.value.isdigit():
         return "That button is from an old message."
@@ -75,7 +45,7 @@ def on_button(ctx: BotContext, work: Work, click: Click) -> str | None:
     if click.action_id == messages.ACK:
         answer = service.acknowledge(work, incident, click.user_id)
     elif click.action_id == messages.ESCALATE:
-        answer = service.escalate(work, incident, click.user_id, _paging(ctx))
+        answer = service.escalate(work, incident, click.user_id, paging(ctx))
     elif click.action_id == messages.STOP_DEPLOYS:
         answer = stop_deploys(ctx, work, incident, click.user_id, click.response_url)
     else:
@@ -257,7 +227,7 @@ def page_command(ctx: BotContext, call: CommandCall) -> str:
         incident, _rest = target(ctx, work, words[0], "/incident page 12 @vitaly")
         ctx.access.require(access.PAGE, call.user_id, incident, work.session)
         users, group = page_target(ctx, work, words[1])
-        answer = service.page_now(work, incident, users, group, call.user_id, text, _paging(ctx))
+        answer = service.page_now(work, incident, users, group, call.user_id, text, paging(ctx))
         return answer or f"Paged {words[1]} for incident #{incident.id}."
 
 
@@ -274,7 +244,7 @@ def page_target(ctx: BotContext, work: Work, token: str) -> tuple[list[str], str
         return sorted(ctx.access.groups.members(work.session, handle)), handle
     if user is not None:
         return [user], ""
-    wanted = _paging(ctx).who_is_on_call(work, token)
+    wanted = paging(ctx).who_is_on_call(work, token)
     if wanted.user is None:
         raise UsageError(f"`{token}` is neither a person, a user group nor a rotation with someone on call.")
     return [wanted.user], ""
@@ -287,7 +257,7 @@ def severity_command(ctx: BotContext, call: CommandCall) -> str:
         severity = rest.lower()
         if severity not in messages.SEVERITIES:
             raise UsageError("Give sev1, sev2 or sev3: `/incident severity 12 sev1`.")
-        answer = service.change_severity(work, incident, call.user_id, severity, _paging(ctx))
+        answer = service.change_severity(work, incident, call.user_id, severity, paging(ctx))
         if answer is None:
             ctx.signals.send(work, HomeChanged(everyone=True))
         return answer or f"Incident #{incident.id} is now {severity}."

@@ -7,9 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.incidents.models import Incident, TimelineEntry
+from handlers.incidents.policy import RecentDeploy
 from slackbot.durations import format_duration
 from slackbot.home import Blocks, section
-from slackbot.mrkdwn import capped, fit, truncate
+from slackbot.mrkdwn import capped, escape, fit, truncate
 
 ACK, ESCALATE, RESOLVE = "incident_ack", "incident_escalate", "incident_resolve"
 STOP_DEPLOYS = "incident_stop_deploys"
@@ -213,3 +214,13 @@ def issue_failing(incident: Incident, error: str, for_good: bool) -> str:
         f":hourglass: Filing the incident issue for #{incident.id} failed ({truncate(error, 300)})."
         " I keep trying until GitLab answers."
     )
+
+
+def deploy_line(deploy: RecentDeploy) -> str:
+    """A deploy as the timeline and the GitLab issue show it (a bare URL: both link it)."""
+    return f"{deploy.name}: {escape(truncate(deploy.title, 120))}, in production at {deploy.at:%H:%M} UTC: {deploy.url}"
+
+
+def deploys_before(deploys: list[RecentDeploy]) -> str:
+    lines = "\n".join(f"• {deploy_line(d)}" for d in deploys)
+    return f":package: Production deploys in the 6 hours before this incident:\n{lines}"

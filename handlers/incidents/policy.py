@@ -35,6 +35,22 @@ ON_CALL: Key[WhoIsOnCall] = Key("incidents.on_call")
 """(session, rotation name, moment) → who is on call then, overrides and away days included."""
 
 
+@dataclass(frozen=True)
+class RecentDeploy:
+    """A production deploy before an incident: the first question of every incident review."""
+
+    name: str  # "train #1234"
+    title: str  # plain text, as GitLab had it
+    at: datetime
+    url: str
+
+
+DeploysBetween = Callable[[Session, datetime, datetime], list[RecentDeploy]]
+RECENT_DEPLOYS: Key[DeploysBetween] = Key("incidents.recent_deploys")
+"""(session, from, to) → the production deploys in that span (the deploys capability answers)."""
+DEPLOYS_BEFORE = timedelta(hours=6)
+
+
 def snapshot(section: IncidentsSection) -> dict[str, Any]:
     """What the incident keeps of the config, so later config edits do not change it."""
     return {

@@ -25,7 +25,18 @@ from handlers.blockers import api as blockers
 from handlers.incidents import messages
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.models import Incident, IncidentResponder, TimelineEntry
-from handlers.incidents.policy import ON_CALL, Level, OnCall, Step, levels, next_step, snapshot
+from handlers.incidents.policy import (
+    DEPLOYS_BEFORE,
+    ON_CALL,
+    RECENT_DEPLOYS,
+    Level,
+    OnCall,
+    RecentDeploy,
+    Step,
+    levels,
+    next_step,
+    snapshot,
+)
 from slackbot import pagerduty
 from slackbot.db import insert_for
 from slackbot.durations import format_duration
@@ -161,7 +172,12 @@ def declare(
     if deploy is not None:
         note(work, incident, "deploy failed", text=deploy.text)
     note(work, incident, "declared", by, f"{severity}, from {source}: {summary}")
+    deploys = paging.deploys_before(work)
+    for recent in deploys:
+        note(work, incident, "deployed before", text=messages.deploy_line(recent))
     message = work.slack.post(channel_id, "", ref=incident.ref, priority=Priority.URGENT)
+    if deploys:
+        thread(work, incident, messages.deploys_before(deploys))
     if incident.has_room:
         room(work, incident, "create", name=room_name(incident))
         if is_user_id(by):
@@ -208,6 +224,10 @@ class Paging:
 
     pagerduty: bool = False
     providers: Providers | None = None
+
+    def deploys_before(self, work: Work) -> list[RecentDeploy]:
+        answer = self.providers.get(RECENT_DEPLOYS) if self.providers is not None else None
+        return answer(work.session, work.now - DEPLOYS_BEFORE, work.now) if answer is not None else []
 
     def who_is_on_call(self, work: Work, rotation: str) -> OnCall:
         answer = self.providers.get(ON_CALL) if self.providers is not None else None

@@ -4,12 +4,9 @@ minutes (at most an hour apart); the person is told once."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from functools import partial
 from typing import Any
-
-import gitlab
 
 from handlers.intake import messages, service
 from handlers.intake.config import IntakeSection
@@ -17,11 +14,9 @@ from handlers.intake.models import IntakeRequest
 from slackbot import usertext
 from slackbot.context import BotContext
 from slackbot.effects import effect_of
-from slackbot.gitlab_client import configured, gitlab_failure
+from slackbot.gitlab_client import configured, gitlab_failure, issue_template
 from slackbot.outbox import Backoff, Delivery, Sender, still_there
 from slackbot.work import Work
-
-log = logging.getLogger(__name__)
 
 RETRIES = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1))
 
@@ -38,13 +33,7 @@ def file(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
         answers, user_id, link = dict(request.answers), request.user_id, ctx.link(session, request.acknowledgement)
     project = client.projects.get(settings.intake_project, lazy=True)
     try:
-        try:
-            template = str(project.issue_templates.get(settings.intake_template).content)
-        except gitlab.exceptions.GitlabGetError as exc:
-            if exc.response_code != 404:
-                raise
-            log.warning("no issue template %r in %s", settings.intake_template, settings.intake_project)
-            template = ""
+        template = issue_template(project, settings.intake_template)
         pm = str(answers["pm"])
         pm_mention = (
             f"@{gitlab_users[pm]}"

@@ -1,7 +1,8 @@
 """What other capabilities may use of status (health probes and pipelines), and the questions
 status asks of them. Nothing else of ``handlers.status`` is imported from outside it.
 
-- Read: ``probe_names``, ``probe_statuses``, ``probes_down``; the probe history (``per_day``,
+- Read: ``probe_names``, ``probe_statuses``, ``probes_down``; GitLab's Pipeline Hook read into a
+  ``PipelineEvent`` (``pipeline_from_webhook``, raising ``WebhookRejected``); the probe history (``per_day``,
   ``per_hour``, ``Tally``, ``Hourly``, ``strip``, ``window``, ``STRIP_DAYS``) and its pruning.
 - Events it publishes (``ctx.signals``): ``ProbeAlerted``.
 - Questions it asks (``ctx.providers``): ``INCIDENT_DAYS`` (for its chart), ``PIPELINE_FAILED``
@@ -22,6 +23,8 @@ from handlers.status.config import StatusSection
 from handlers.status.events import Addition, Button, FailedPipeline, ProbeAlerted
 from handlers.status.history import STRIP_DAYS, Hourly, Tally, per_day, per_hour, prune, stale_before, strip, window
 from handlers.status.models import ProbeState
+from handlers.status.pipelines import Job, PipelineEvent
+from handlers.status.pipelines import from_webhook as pipeline_from_webhook
 from slackbot.config import Config
 from slackbot.providers import Key
 from slackbot.work import Work
@@ -38,12 +41,15 @@ __all__ = [
     "Hourly",
     "InMaintenance",
     "IncidentDays",
+    "Job",
+    "PipelineEvent",
     "ProbeAlerted",
     "ProbeStatus",
     "Tally",
     "heartbeat_names",
     "per_day",
     "per_hour",
+    "pipeline_from_webhook",
     "probe_names",
     "probe_statuses",
     "probes_down",

@@ -141,6 +141,9 @@ declare_on_probe_alert = false
 channel = true
 update_every = "30m"
 
+[deploys]
+maintainers = ["U0JAMES01"]
+
 [[alerts.routes]]
 match = { severity = "critical" }
 declare = true

@@ -7,12 +7,12 @@ nothing from the capabilities' code.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import requests
 
-from slackbot.testing.gitlab_payloads import pipeline_hook
+from slackbot.testing.gitlab_payloads import job_hook, pipeline_hook
 from slackbot.testing.harness import ASKER, TEAM
 from slackbot.testing.monitoring import Alert, Alertmanager
 
@@ -151,6 +151,41 @@ def alert_storm_scene(tour: Tour) -> None:
     tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
 
 
+def gitlab_hook(tour: Tour, body: dict[str, Any]) -> None:
+    event = "Job Hook" if body["object_kind"] == "build" else "Pipeline Hook"
+    headers = {"X-Gitlab-Token": DEMO_WEBHOOK_SECRET, "X-Gitlab-Event": event}
+    requests.post(tour.harness.url + "/gitlab/webhook", json=body, headers=headers, timeout=30)
+    tour.harness.settle()
+
+
+def deploy_train_scene(tour: Tour) -> None:
+    james, vitaly = TEAM[0].id, TEAM[1].id
+    project = tour.harness.config.gitlab.app_project
+    tour.scene("The deploy train: staging, E2E, a blocked train, and an expedited fix")
+    stages = ["deploy:staging", "e2e:staging", "deploy:production"]
+
+    def train(production: str) -> tuple[int, list[int]]:
+        jobs = [{"name": n, "status": "success"} for n in stages[:2]] + [{"name": stages[2], "status": production}]
+        made = tour.gitlab.add_pipeline(project, jobs, ref="staging")
+        return made["id"], [j["id"] for j in tour.gitlab.jobs[(project, made["id"])]]
+
+    first, jobs = train("scheduled")
+    tour.narrate("a merge to staging rides the train: deployed to staging, E2E passes, production is delayed")
+    for name, job, status in zip(stages, jobs, ("success", "success", "scheduled"), strict=True):
+        gitlab_hook(tour, job_hook(project, first, job, name, status))
+    tour.narrate("at verification Vitaly sees wrong invoice totals: he blocks the train")
+    tour.driver.click(vitaly, "Block", channel="s_fulfillment_status")
+    tour.narrate("the fix is merged; James lifts the blocker and expedites the fix's train")
+    second, fix_jobs = train("scheduled")
+    for name, job, status in zip(stages, fix_jobs, ("success", "success", "scheduled"), strict=True):
+        gitlab_hook(tour, job_hook(project, second, job, name, status))
+    tour.driver.command(james, "/blocker", "lift", channel="s_fulfillment_status")
+    tour.driver.click(james, "Expedite", channel="s_fulfillment_status")
+    tour.narrate(f"GitLab ran the delayed job: {tour.gitlab.played[-1]}")
+    gitlab_hook(tour, job_hook(project, second, fix_jobs[2], stages[2], "success"))
+    tour.driver.command(james, "/deploys", channel="s_fulfillment_status")
+
+
 def oncall_scene(tour: Tour) -> None:
     james, vitaly, alice = TEAM[0].id, TEAM[1].id, TEAM[2].id
     tour.scene("On call: the rotation, an override, and a page to whoever holds the pager")
@@ -253,6 +288,7 @@ SCENES = [
     status_alerts_scene,
     incident_scene,
     alert_storm_scene,
+    deploy_train_scene,
     oncall_scene,
     blocker_scene,
     intake_scene,

@@ -26,6 +26,7 @@ class FakeGitLab(LoopbackServer):
         self.templates: dict[tuple[str, str], str] = {}
         self.pipelines: dict[str, list[dict[str, Any]]] = {}
         self.jobs: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.played: list[tuple[str, int]] = []  # (project, job id) of each job played through the API
         self.commits: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
@@ -212,12 +213,33 @@ class FakeGitLab(LoopbackServer):
             jobs = [j for j in jobs if not j.get("retried")]
         return 200, jobs, {}
 
+    def _job(self, ref: str, job_id: str) -> dict[str, Any]:
+        project = self._project(ref)
+        for (owner, _pipeline), jobs in self.jobs.items():
+            for job in jobs:
+                if owner == project and job["id"] == int(job_id):
+                    return job
+        raise KeyError(job_id)
+
+    def get_job(self, ref: str, job_id: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self._job(ref, job_id), {}
+
+    def play_job(self, ref: str, job_id: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """As GitLab: only a manual or a scheduled (delayed) job can be played; it runs at once."""
+        job = self._job(ref, job_id)
+        if job.get("status") not in PLAYABLE:
+            return 400, {"message": "400 Bad request - Unplayable Job"}, {}
+        job["status"] = "pending"
+        self.played.append((self._project(ref), job["id"]))
+        return 200, job, {}
+
     def get_commit(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.commits[(self._project(ref), sha)], {}
 
 
 PROJECT = r"/api/v4/projects/([^/]+)"
 ISSUE_TYPES = {"issue", "incident", "test_case", "task"}
+PLAYABLE = ("manual", "scheduled")
 TITLE_LIMIT = 255
 ROUTES = [
     (r"/api/v4/issues", "GET", "list_all_issues"),
@@ -232,6 +254,8 @@ ROUTES = [
     (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
     (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
+    (PROJECT + r"/jobs/(\d+)", "GET", "get_job"),
+    (PROJECT + r"/jobs/(\d+)/play", "POST", "play_job"),
 ]
 
 

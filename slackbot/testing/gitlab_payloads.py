@@ -50,3 +50,73 @@ def pipeline_hook(
         },
         "builds": builds or [],
     }
+
+
+def job_hook(
+    project: str,
+    pipeline_id: int,
+    job_id: int,
+    name: str,
+    status: str,
+    stage: str = "deploy",
+    ref: str = "staging",
+    at: str = "2026-11-23T12:02:00.000Z",
+    web_root: str = "https://gitlab.example.com/",
+) -> dict[str, Any]:
+    """A Job Hook body (``X-Gitlab-Event: Job Hook``), as GitLab's "Job events" documents it."""
+    sha = "bcbb5ec396a2c0f828686f14fac9b80b780504f2"
+    finished = status in ("success", "failed", "canceled", "skipped")
+    started = finished or status == "running"
+    return {
+        "object_kind": "build",
+        "type": "build",
+        "ref": ref,
+        "tag": False,
+        "before_sha": "0000000000000000000000000000000000000000",
+        "sha": sha,
+        "retries_count": 0,
+        "build_id": job_id,
+        "build_name": name,
+        "build_stage": stage,
+        "build_status": status,
+        "build_created_at": at,
+        "build_started_at": at if started else None,
+        "build_finished_at": at if finished else None,
+        "build_duration": 61.5 if finished else None,
+        "build_queued_duration": 1.2,
+        "build_allow_failure": False,
+        "build_failure_reason": "script_failure" if status == "failed" else "unknown_failure",
+        "pipeline_id": pipeline_id,
+        "runner": None,
+        "project_id": 278964,
+        "project_name": project.replace("/", " / "),
+        "user": {"id": 1, "name": "Jane Doe", "username": "jdoe", "email": "[REDACTED]"},
+        "commit": {
+            "id": pipeline_id,
+            "name": None,
+            "sha": sha,
+            "message": "Fix the invoice rounding\n\nLonger description",
+            "author_name": "Jane Doe",
+            "author_email": "jane@example.com",
+            "author_url": "mailto:jane@example.com",
+            "status": status,
+            "duration": None,
+            "started_at": at,
+            "finished_at": None,
+        },
+        "repository": {
+            "name": project.rsplit("/", 1)[-1],
+            "url": f"git@gitlab.example.com:{project}.git",
+            "homepage": f"{web_root}{project}",
+            "git_http_url": f"{web_root}{project}.git",
+            "git_ssh_url": f"git@gitlab.example.com:{project}.git",
+            "visibility_level": 20,
+        },
+        "project": {
+            "id": 278964,
+            "name": project.rsplit("/", 1)[-1],
+            "path_with_namespace": project,
+            "web_url": f"{web_root}{project}",
+        },
+        "environment": None,
+    }

@@ -1,0 +1,89 @@
+"""The GitLab calls of deploys, made by the outbox: the train's delayed production job run now
+(GitLab's "play" of a scheduled job, ``POST /projects/:id/jobs/:job_id/play``), then announced in
+the questions channel, as the handbook's urgent-issue process asks, with who did it; and a change
+lock's PCL issue, filed from the project's ``Pcl`` template and closed when the lock ends."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from handlers.deploys import listeners, locks, messages, service
+from handlers.deploys.config import DeploysSection
+from handlers.deploys.models import ChangeLockState, Train
+from slackbot import usertext
+from slackbot.context import BotContext
+from slackbot.effects import effect_of
+from slackbot.gitlab_client import configured, gitlab_failure, issue_template
+from slackbot.outbox import Delivery, DeliveryError, Gone, Sender
+from slackbot.work import Work
+
+
+def play(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    effect = effect_of(delivery, service.PlayJob)
+    with ctx.db.reading() as session:
+        train = session.get(Train, effect.train)
+        project = train.project if train is not None else ""
+    try:
+        configured(ctx.gitlab).projects.get(project, lazy=True).jobs.get(effect.job, lazy=True).play()
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {}
+
+
+def played(ctx: BotContext, work: Work, delivery: Delivery, _result: dict[str, Any]) -> None:
+    effect = effect_of(delivery, service.PlayJob)
+    train = service.expedited(work, effect.train, effect.user)
+    if train is not None:
+        work.slack.post(ctx.channel("questions"), messages.expedited(train, effect.user))
+        listeners.show(ctx, work, train)
+
+
+def refused(work: Work, delivery: Delivery, error: str) -> None:
+    work.slack.respond(effect_of(delivery, service.PlayJob).response_url, f"GitLab did not run the job: {error}")
+
+
+def file_pcl(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    effect = effect_of(delivery, locks.FilePcl)
+    lock = next((c for c in ctx.config.section(DeploysSection).change_locks if locks.key(c) == effect.lock), None)
+    if lock is None:
+        raise Gone("the change lock is no longer configured")
+    start, end = lock.start.replace(tzinfo=ctx.zone), lock.to.replace(tzinfo=ctx.zone)
+    try:
+        project = configured(ctx.gitlab).projects.get(effect.project, lazy=True)
+        template = issue_template(project, locks.TEMPLATE)
+        name = usertext.gitlab(lock.name)
+        dris = [usertext.gitlab(ctx.directory.real_name(d)) for d in lock.dris]
+        description = messages.pcl_description(template, name, start, end, dris)
+        issue = project.issues.create({"title": f"PCL: {lock.name}"[:255], "description": description})
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {"iid": int(issue.iid), "url": str(issue.web_url)}
+
+
+def pcl_filed(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+    found = work.session.get(ChangeLockState, effect_of(delivery, locks.FilePcl).lock, with_for_update=True)
+    if found is not None:
+        found.issue_iid, found.issue_url = result["iid"], result["url"]
+
+
+def close_pcl(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    effect = effect_of(delivery, locks.ClosePcl)
+    try:
+        issue = configured(ctx.gitlab).projects.get(effect.project, lazy=True).issues.get(effect.iid)
+        if issue.state == "opened":
+            issue.state_event = "close"
+            issue.save()
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {}
+
+
+def register(ctx: BotContext) -> None:
+    ctx.outbox.register(locks.FilePcl.KIND, Sender(send=partial(file_pcl, ctx), done=pcl_filed))
+    ctx.outbox.register(locks.ClosePcl.KIND, Sender(send=partial(close_pcl, ctx)))
+    ctx.outbox.register(
+        service.PlayJob.KIND, Sender(send=partial(play, ctx), done=partial(played, ctx), failed=refused)
+    )
