@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from handlers.alerts import api as alerts
+from handlers.deploys import api as deploys
 from handlers.incidents import api as incidents
 from handlers.status import api as status
 from handlers.status_page import page
@@ -84,6 +85,7 @@ def document(ctx: BotContext) -> dict[str, Any]:
         ],
         "maintenance": [page.maintenance_document(w, now) for w in windows],
         "alerts": [page.alert_document(g) for g in firing],
+        "change_locks": [page.lock_document(lock, now) for lock in deploys.change_locks(ctx, now)],
         "incidents": {
             "open": [page.incident_document(i, updates.get(i.id), people) for i in open_ones],
             "resolved": [page.incident_document(i, updates.get(i.id), people) for i in resolved],

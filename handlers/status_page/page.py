@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from handlers.alerts.api import FiringGroup, MaintenanceView
+from handlers.deploys.api import LockView
 from handlers.incidents.api import IncidentView, StatusUpdate
 from handlers.status.api import Hourly, ProbeStatus, Tally, strip, window
 from slackbot import usertext
@@ -97,6 +98,10 @@ def maintenance_document(window: MaintenanceView, now: datetime) -> dict[str, An
         "reason": window.reason,
         "ongoing": window.start <= now < window.end,
     }
+
+
+def lock_document(lock: LockView, now: datetime) -> dict[str, Any]:
+    return {"name": lock.name, "from": _iso(lock.start), "to": _iso(lock.end), "ongoing": lock.start <= now < lock.end}
 
 
 def alert_document(group: FiringGroup) -> dict[str, Any]:
@@ -202,6 +207,13 @@ def _maintenance_html(window: Mapping[str, Any], now: str) -> str:
     return f'<li class="maintenance {state}"><strong>{e(window["service"])}</strong> ({state}, {when}){reason}</li>'
 
 
+def _lock_html(lock: Mapping[str, Any], now: str) -> str:
+    e = html.escape
+    when = f"until {_time(lock['to'], now)}" if lock["ongoing"] else f"from {_time(lock['from'], now)}"
+    state = "ongoing" if lock["ongoing"] else "planned"
+    return f'<li class="lock {state}"><strong>{e(lock["name"])}</strong> ({state}, {when}): no production deploys</li>'
+
+
 def _alert_html(group: Mapping[str, Any], now: str) -> str:
     e = html.escape
     return f"<li><strong>{e(group['title'])}</strong>: {group['firing']} firing since {_time(group['since'], now)}</li>"
@@ -239,6 +251,7 @@ def render(document: Mapping[str, Any]) -> str:
     resolved = "".join(_incident_html(i, now) for i in document["incidents"]["resolved"]) or "<li>None.</li>"
     windows = "".join(_maintenance_html(w, now) for w in document["maintenance"]) or "<li>None.</li>"
     alerts = "".join(_alert_html(g, now) for g in document["alerts"]) or "<li>None.</li>"
+    locks = "".join(_lock_html(lock, now) for lock in document["change_locks"]) or "<li>None.</li>"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -247,6 +260,7 @@ def render(document: Mapping[str, Any]) -> str:
         f'<h2>Open incidents</h2><ul id="open-incidents">{open_ones}</ul>'
         f'<h2>Alerts firing</h2><ul id="alerts">{alerts}</ul>'
         f'<h2>Maintenance</h2><ul id="maintenance">{windows}</ul>'
+        f'<h2>Production change locks</h2><ul id="change-locks">{locks}</ul>'
         f'<h2>Resolved in the last 14 days</h2><ul id="resolved-incidents">{resolved}</ul>'
         f"<script>{SCRIPT}</script></body></html>"
     )

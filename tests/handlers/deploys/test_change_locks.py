@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from handlers.deploys.config import ChangeLock, DeploysSection
 from handlers.incidents.config import EscalationLevel, IncidentsSection
+from handlers.status_page.config import StatusPageSection
 from slackbot.config import Config, SlackSection
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import TEAM, Harness
@@ -21,6 +23,7 @@ LOCK = ChangeLock("End-of-year PCL", datetime(2026, 11, 24, 0, 0), datetime(2026
 CONFIG = Config.of(
     IncidentsSection(escalation=[EscalationLevel(users=[JAMES], ack_timeout=timedelta(minutes=5))]),
     DeploysSection(maintainers=[VITALY], change_locks=[LOCK]),
+    StatusPageSection(access="public"),
     slack=SlackSection(admins=[ADMIN]),
 )
 
@@ -78,3 +81,18 @@ def test_expedite_during_a_lock_needs_an_admin(harness: Harness, gitlab_server: 
     )
     harness.driver.click(ADMIN, "Expedite", channel=STATUS)
     assert gitlab_server.played == [(APP, jobs[2])]
+
+
+def test_the_status_page_shows_a_lock_ahead_then_ongoing(harness: Harness) -> None:
+    page = requests.get(harness.url + "/status.json", timeout=10).json()
+    assert page["change_locks"] == [
+        {"name": "End-of-year PCL", "from": "2026-11-24T00:00:00Z", "to": "2026-11-25T09:00:00Z", "ongoing": False}
+    ]
+    assert (
+        "<strong>End-of-year PCL</strong> (planned, from <time"
+        in requests.get(harness.url + "/status", timeout=10).text
+    )
+    harness.clock.advance(timedelta(hours=17))
+    assert requests.get(harness.url + "/status.json", timeout=10).json()["change_locks"][0]["ongoing"] is True
+    harness.clock.advance(timedelta(days=2))
+    assert requests.get(harness.url + "/status.json", timeout=10).json()["change_locks"] == []
