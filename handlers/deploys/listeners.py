@@ -55,6 +55,8 @@ def show(ctx: BotContext, work: Work, train: Train) -> None:
 def record(ctx: BotContext, work: Work, seen: service.Seen, project_url: str) -> None:
     train = service.heard(work, seen, settings(ctx).stages, f"{project_url}/-/jobs")
     older = service.overtake(work, train) if not train.posted else None
+    if not train.posted and ctx.gitlab is not None:
+        service.read_merge_requests(work, train)
     show(ctx, work, train)
     if older is not None:
         show(ctx, work, older)
@@ -69,7 +71,15 @@ def on_pipeline(ctx: BotContext, work: Work, item: InboxEvent) -> None:
         return
     jobs = tuple((j.id, j.name, j.status, None) for j in event.jobs)
     seen = service.Seen(
-        event.project, event.pipeline_id, event.ref, event.url, "", event.commit_title, event.author, event.status, jobs
+        event.project,
+        event.pipeline_id,
+        event.ref,
+        event.url,
+        event.sha,
+        event.commit_title,
+        event.author,
+        event.status,
+        jobs,
     )
     record(ctx, work, seen, event.project_url)
 

@@ -66,6 +66,13 @@ def train(train: Train, stages: Sequence[str], blocker: BlockerShown | None) -> 
     author = f" by {usertext.raw(train.author)}" if train.author else ""
     pipeline = usertext.link(train.url, "pipeline")
     lines = [f"{headline(train, stages)}: {title}{author}" + (f" ({pipeline})" if pipeline else "")]
+    if train.merge_requests:
+        carried = [
+            f"{usertext.link(mr['url'], '!' + str(mr['iid'])) or '!' + str(mr['iid'])} "
+            f"{usertext.raw(truncate(mr['title'], 80))} ({usertext.raw(mr['author'])})"
+            for mr in train.merge_requests
+        ]
+        lines.append("Carries " + ", ".join(carried))
     lines += [stage_line(s, train.stages.get(s), i == len(stages) - 1) for i, s in enumerate(stages)]
     notes = []
     if blocker is not None and blocker.state in ("opening", "open"):

@@ -35,6 +35,7 @@ class Train(Base):
     expedited_by: Mapped[str | None] = mapped_column(String(32))
     expedited_at: Mapped[datetime | None]
     deployed_at: Mapped[datetime | None]  # the production stage passed
+    merge_requests: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {iid, title, url, author}
 
     @property
     def ref_name(self) -> str:

@@ -81,7 +81,42 @@ def close_pcl(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
     return {}
 
 
+MERGE_REQUESTS = 20  # the most a train lists
+
+
+def read_merge_requests(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    """The merge requests of the commits from production's commit to the train's (GitLab's compare),
+    or of the train's own commit when nothing is known to be in production yet."""
+    effect = effect_of(delivery, service.ReadMergeRequests)
+    with ctx.db.reading() as session:
+        train = session.get(Train, effect.train)
+        if train is None or not train.sha:
+            raise Gone("the train is gone, or its commit is unknown")
+        project_path, sha, base = train.project, train.sha, service.base_sha(session, train)
+    found: dict[int, dict[str, Any]] = {}
+    try:
+        project = configured(ctx.gitlab).projects.get(project_path, lazy=True)
+        compared: Any = project.repository_compare(base, sha) if base else {"commits": [{"id": sha}]}
+        shas = [str(c["id"]) for c in compared["commits"]]
+        for commit in shas[-MERGE_REQUESTS:]:
+            for mr in project.commits.get(commit, lazy=True).merge_requests():
+                author = str((mr.get("author") or {}).get("username", ""))
+                iid = int(mr["iid"])
+                found[iid] = {"iid": iid, "title": str(mr["title"]), "url": str(mr["web_url"]), "author": author}
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {"merge_requests": [found[iid] for iid in sorted(found)][:MERGE_REQUESTS]}
+
+
+def merge_requests_read(ctx: BotContext, work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+    train = service.carries(work, effect_of(delivery, service.ReadMergeRequests).train, result["merge_requests"])
+    if train is not None:
+        listeners.show(ctx, work, train)
+
+
 def register(ctx: BotContext) -> None:
+    reader = Sender(send=partial(read_merge_requests, ctx), done=partial(merge_requests_read, ctx))
+    ctx.outbox.register(service.ReadMergeRequests.KIND, reader)
     ctx.outbox.register(locks.FilePcl.KIND, Sender(send=partial(file_pcl, ctx), done=pcl_filed))
     ctx.outbox.register(locks.ClosePcl.KIND, Sender(send=partial(close_pcl, ctx)))
     ctx.outbox.register(

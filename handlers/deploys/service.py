@@ -36,6 +36,14 @@ class PlayJob(Effect):
 
 
 @dataclass(frozen=True)
+class ReadMergeRequests(Effect):
+    """Read the merge requests a train carries: those of the commits since the last production deploy."""
+
+    KIND: ClassVar[str] = "deploys.merge_requests"
+    train: int
+
+
+@dataclass(frozen=True)
 class Seen:
     """What a hook says of a pipeline of the deploy ref (either hook; the job's fields when known)."""
 
@@ -133,6 +141,28 @@ def show(work: Work, train: Train, stages: Sequence[str], channel: str, blocker:
 def production_job(train: Train, stages: Sequence[str]) -> dict[str, Any] | None:
     found = train.stages.get(stages[-1]) if stages else None
     return found if isinstance(found, dict) else None
+
+
+def read_merge_requests(work: Work, train: Train) -> None:
+    work.out.add_effect(ReadMergeRequests(train.id), lane=f"gitlab:{train.project}")
+
+
+def base_sha(session: Session, train: Train) -> str:
+    """The commit production ran before this train: the last train deployed before it ("" if none)."""
+    query = (
+        select(Train.sha)
+        .where(Train.project == train.project, Train.deployed_at.is_not(None), Train.pipeline_id < train.pipeline_id)
+        .order_by(Train.pipeline_id.desc())
+        .limit(1)
+    )
+    return session.scalar(query) or ""
+
+
+def carries(work: Work, train_id: int, merge_requests: list[dict[str, Any]]) -> Train | None:
+    train = work.session.get(Train, train_id, with_for_update=True)
+    if train is not None:
+        train.merge_requests = merge_requests
+    return train
 
 
 def expedite(work: Work, train: Train, job_id: int, user: str, response_url: str) -> None:

@@ -30,6 +30,7 @@ class PipelineEvent:
     project_url: str
     pipeline_id: int
     ref: str
+    sha: str
     status: str
     source: str
     url: str
@@ -69,6 +70,7 @@ def from_webhook(payload: Mapping[str, Any]) -> PipelineEvent:
             project_url=str(project.get("web_url", "")),
             pipeline_id=whole(attributes["id"]),
             ref=str(attributes["ref"]),
+            sha=str(attributes.get("sha") or ""),
             status=str(attributes["status"]),
             source=str(attributes.get("source", "")),
             url=str(attributes.get("url") or f"{project.get('web_url', '')}/-/pipelines/{attributes['id']}"),
@@ -89,6 +91,7 @@ def from_api(project: Any, pipeline: Any, jobs: Iterable[Any], commit: Any) -> P
         project_url=str(project.web_url),
         pipeline_id=int(pipeline.id),
         ref=str(pipeline.ref),
+        sha=str(getattr(pipeline, "sha", "") or ""),
         status=str(pipeline.status),
         source=str(getattr(pipeline, "source", "")),
         url=str(pipeline.web_url),

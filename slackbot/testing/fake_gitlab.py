@@ -27,6 +27,8 @@ class FakeGitLab(LoopbackServer):
         self.pipelines: dict[str, list[dict[str, Any]]] = {}
         self.jobs: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.played: list[tuple[str, int]] = []  # (project, job id) of each job played through the API
+        self.history: dict[str, list[str]] = {}  # each project's commits, oldest first (a pipeline's commit is new)
+        self.merge_requests: dict[tuple[str, str], list[dict[str, Any]]] = {}  # the MRs a commit belongs to
         self.commits: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
@@ -62,9 +64,15 @@ class FakeGitLab(LoopbackServer):
             self.notes.setdefault((project, iid), []).append({"id": next(self._ids), **note})
 
     def add_pipeline(
-        self, project: str, jobs: Sequence[dict[str, Any]] = (), commit: dict[str, Any] | None = None, **fields: Any
+        self,
+        project: str,
+        jobs: Sequence[dict[str, Any]] = (),
+        commit: dict[str, Any] | None = None,
+        merge_requests: Sequence[dict[str, Any]] = (),
+        **fields: Any,
     ) -> dict[str, Any]:
-        """A pipeline, newest first in listings; ``jobs`` may repeat a name with ``retried: True``."""
+        """A pipeline of a new commit (the project's newest), newest first in listings; ``jobs`` may
+        repeat a name with ``retried: True``; ``merge_requests``: the MRs the commit belongs to."""
         with self.lock:
             pipeline_id = next(self._ids)
             sha = f"{pipeline_id:040x}"
@@ -89,6 +97,10 @@ class FakeGitLab(LoopbackServer):
                 "web_url": f"{self.projects[project]['web_url']}/-/commit/{pipeline['sha']}",
                 **(commit or {}),
             }
+            self.history.setdefault(project, []).append(pipeline["sha"])
+            self.merge_requests[(project, pipeline["sha"])] = [
+                {"project_id": self.projects[project]["id"], "state": "merged", **mr} for mr in merge_requests
+            ]
             return pipeline
 
     def fail_next(self, *statuses: int) -> None:
@@ -236,6 +248,28 @@ class FakeGitLab(LoopbackServer):
     def get_commit(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.commits[(self._project(ref), sha)], {}
 
+    def compare(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """As GitLab: the commits after ``from`` up to ``to``, oldest first; 404 for an unknown ref."""
+        history = self.history[self._project(ref)]
+        start, end = query.get("from", ""), query.get("to", "")
+        if start not in history or end not in history:
+            return 404, {"message": "404 Ref Not Found"}, {}
+        commits = [
+            self.commits[(self._project(ref), sha)]
+            for sha in history[history.index(start) + 1 : history.index(end) + 1]
+        ]
+        return (
+            200,
+            {"commit": commits[-1] if commits else None, "commits": commits, "diffs": [], "compare_timeout": False},
+            {},
+        )
+
+    def commit_merge_requests(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        project = self._project(ref)
+        if (project, sha) not in self.commits:
+            return 404, {"message": "404 Commit Not Found"}, {}
+        return 200, self.merge_requests.get((project, sha), []), {}
+
 
 PROJECT = r"/api/v4/projects/([^/]+)"
 ISSUE_TYPES = {"issue", "incident", "test_case", "task"}
@@ -254,6 +288,8 @@ ROUTES = [
     (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),
     (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
+    (PROJECT + r"/repository/commits/([^/]+)/merge_requests", "GET", "commit_merge_requests"),
+    (PROJECT + r"/repository/compare", "GET", "compare"),
     (PROJECT + r"/jobs/(\d+)", "GET", "get_job"),
     (PROJECT + r"/jobs/(\d+)/play", "POST", "play_job"),
 ]

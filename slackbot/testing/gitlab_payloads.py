@@ -13,10 +13,10 @@ def pipeline_hook(
     source: str = "push",
     builds: list[dict[str, Any]] | None = None,
     web_root: str = "https://gitlab.example.com/",
+    sha: str = "bcbb5ec396a2c0f828686f14fac9b80b780504f2",
 ) -> dict[str, Any]:
     """A Pipeline Hook body (``X-Gitlab-Event: Pipeline Hook``)."""
     project_url = f"{web_root}{project}"
-    sha = "bcbb5ec396a2c0f828686f14fac9b80b780504f2"
     return {
         "object_kind": "pipeline",
         "object_attributes": {

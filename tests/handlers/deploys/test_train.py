@@ -182,3 +182,29 @@ def test_an_incident_shows_the_production_deploys_of_the_six_hours_before(
     harness.driver.command(ALICE, "/incident", "declare Renewals fail again sev2", channel=STATUS)
     second = next(m for m in harness.sim.messages(STATUS) if m["text"].startswith(":rotating_light: *Incident #2"))
     assert not any(r["text"].startswith(":package:") for r in harness.sim.replies(STATUS, second["ts"]))
+
+
+def test_a_train_carries_the_merge_requests_since_the_last_production_deploy(
+    harness: Harness, gitlab_server: FakeGitLab
+) -> None:
+    def mr(iid: int, title: str, author: str) -> dict[str, Any]:
+        return {
+            "iid": iid,
+            "title": title,
+            "web_url": f"https://gitlab.example.com/{APP}/-/merge_requests/{iid}",
+            "author": {"username": author},
+        }
+
+    jobs = [{"name": n, "status": "success"} for n in STAGES]
+    first = gitlab_server.add_pipeline(APP, jobs, ref="staging", merge_requests=[mr(10, "Old change", "jane")])
+    first_jobs = [j["id"] for j in gitlab_server.jobs[(APP, first["id"])]]
+    hook(harness, pipeline_hook(APP, first["id"], "running", ref="staging", sha=first["sha"]))
+    ride(harness, first["id"], first_jobs, 3, production="success")  # in production
+    gitlab_server.add_pipeline(APP, ref="main", merge_requests=[mr(11, "Seat true-ups <!channel>", "vitaly")])
+    latest = gitlab_server.add_pipeline(APP, jobs, ref="staging", merge_requests=[mr(12, "Refund rounding", "james")])
+    hook(harness, pipeline_hook(APP, latest["id"], "running", ref="staging", sha=latest["sha"]))
+    newest = trains(harness)[-1]
+    assert text(newest).splitlines()[1] == (
+        f"Carries <https://gitlab.example.com/{APP}/-/merge_requests/11|!11> Seat true-ups &lt;!channel&gt; (vitaly), "
+        f"<https://gitlab.example.com/{APP}/-/merge_requests/12|!12> Refund rounding (james)"
+    )
