@@ -1,13 +1,18 @@
-"""Scheduled, every tick: the production change locks' steps (``locks``)."""
+"""Scheduled: the production change locks' steps (``locks``), every tick; and, in the background
+every ``[gitlab] poll_interval``, the deploy ref's recent pipelines read from GitLab, the fallback
+when a Pipeline Hook or Job Hook is missed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from handlers.deploys import locks
+from handlers.deploys import listeners, locks, service
 from handlers.deploys.config import DeploysSection
+from handlers.deploys.events import gitlab_time
 from slackbot.context import BotContext
+from slackbot.periodic import claim_period
 
 
 def change_locks(ctx: BotContext, now: datetime) -> None:
@@ -34,6 +39,50 @@ def change_locks(ctx: BotContext, now: datetime) -> None:
                     locks.finish(work, locked, project)
 
 
+POLLED = 5  # the deploy ref's latest pipelines, each poll
+
+
+def poll_trains(ctx: BotContext, now: datetime) -> None:
+    interval = ctx.config.gitlab.poll_interval
+    if ctx.gitlab is None or not interval:
+        return
+    with ctx.db.transaction() as session:
+        if not claim_period(session, "deploys.trains.poll", now, interval):
+            return
+    section = ctx.config.section(DeploysSection)
+    project = ctx.gitlab.projects.get(section.project_of(ctx.config))
+    listed = project.pipelines.list(ref=section.ref, per_page=POLLED, get_all=False)
+    with ctx.db.reading() as session:
+        seen_before = service.known(session, project.path_with_namespace, [int(p.id) for p in listed])
+    for pipeline in sorted(listed, key=lambda p: int(p.id)):
+        before = seen_before.get(int(pipeline.id))
+        if before is None:
+            commit = project.commits.get(pipeline.sha)
+            title, author = str(commit.title), str(commit.author_name)
+        else:
+            title, author = before.title, before.author
+        seen = polled(project.path_with_namespace, section.ref, pipeline, title, author)
+        with ctx.work() as work:
+            listeners.record(ctx, work, seen, str(project.web_url))
+
+
+def polled(project: str, ref: str, pipeline: Any, title: str, author: str) -> service.Seen:
+    """A pipeline and its jobs, read from GitLab's API, as the hooks would have told them."""
+    jobs = tuple(
+        (
+            int(j.id),
+            str(j.name),
+            str(j.status),
+            gitlab_time(getattr(j, "finished_at", None) or getattr(j, "started_at", None)),
+        )
+        for j in pipeline.jobs.list(get_all=True)
+    )
+    url, sha, status = str(pipeline.web_url), str(pipeline.sha), str(pipeline.status)
+    return service.Seen(project, int(pipeline.id), ref, url, sha, title, author, status, jobs)
+
+
 def register(ctx: BotContext) -> None:
+    if DeploysSection.KEY in ctx.config.sections:  # polled only where a [deploys] section says a train runs
+        ctx.scheduler.add("deploys.trains_poll", partial(poll_trains, ctx), background=True)
     if ctx.config.section(DeploysSection).change_locks:
         ctx.scheduler.add("deploys.change_locks", partial(change_locks, ctx))

@@ -53,7 +53,9 @@ def show(ctx: BotContext, work: Work, train: Train) -> None:
 
 
 def record(ctx: BotContext, work: Work, seen: service.Seen, project_url: str) -> None:
-    train = service.heard(work, seen, settings(ctx).stages, f"{project_url}/-/jobs")
+    train, changed = service.heard(work, seen, settings(ctx).stages, f"{project_url}/-/jobs")
+    if not changed:
+        return  # a hook delivered again, or a poll that found nothing new
     older = service.overtake(work, train) if not train.posted else None
     if not train.posted and ctx.gitlab is not None:
         service.read_merge_requests(work, train)

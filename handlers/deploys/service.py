@@ -58,13 +58,20 @@ class Seen:
     jobs: Sequence[tuple[int, str, str, datetime | None]] = ()  # (id, name, status, at)
 
 
+def known(session: Session, project: str, pipeline_ids: Sequence[int]) -> dict[int, Train]:
+    query = select(Train).where(Train.project == project, Train.pipeline_id.in_(pipeline_ids))
+    return {t.pipeline_id: t for t in session.scalars(query)}
+
+
 def stage_of(job_name: str, stages: Sequence[str]) -> str | None:
     return next((s for s in stages if fnmatch.fnmatchcase(job_name, s)), None)
 
 
-def heard(work: Work, seen: Seen, stages: Sequence[str], job_url: str) -> Train:
-    """Record what a hook says; the train, locked (created by whichever hook comes first)."""
+def heard(work: Work, seen: Seen, stages: Sequence[str], job_url: str) -> tuple[Train, bool]:
+    """Record what a hook (or the poller) says: the train, locked (created by whichever comes
+    first), and whether anything it shows changed."""
     train = _train(work, seen)
+    shown_before = (train.status, dict(train.stages), train.deployed_at)
     if seen.status:
         train.status = seen.status
     changed = dict(train.stages)
@@ -80,7 +87,7 @@ def heard(work: Work, seen: Seen, stages: Sequence[str], job_url: str) -> Train:
         if stage == stages[-1] and status == "success" and train.deployed_at is None:
             train.deployed_at = at or work.now
     train.stages = changed
-    return train
+    return train, (train.status, changed, train.deployed_at) != shown_before or not train.posted
 
 
 def _train(work: Work, seen: Seen) -> Train:

@@ -208,3 +208,22 @@ def test_a_train_carries_the_merge_requests_since_the_last_production_deploy(
         f"Carries <https://gitlab.example.com/{APP}/-/merge_requests/11|!11> Seat true-ups &lt;!channel&gt; (vitaly), "
         f"<https://gitlab.example.com/{APP}/-/merge_requests/12|!12> Refund rounding (james)"
     )
+
+
+def test_the_poller_shows_a_train_whose_hooks_were_missed_and_repeats_nothing(
+    harness: Harness, gitlab_server: FakeGitLab
+) -> None:
+    pipeline_id, _jobs = pipeline(gitlab_server)  # no hook is ever sent
+    job_rows = gitlab_server.jobs[(APP, pipeline_id)]
+    job_rows[1]["status"], job_rows[2]["status"] = "running", "created"
+    harness.tick()
+    [message] = trains(harness)
+    assert message["text"].startswith(f":steam_locomotive: *Train #{pipeline_id} to production*: Update the invoice")
+    assert "e2e:staging> running" in text(message)
+    updates = len(harness.sim.calls_to("chat.update"))
+    harness.advance(timedelta(minutes=5))
+    assert len(harness.sim.calls_to("chat.update")) == updates, "nothing changed: nothing said"
+    job_rows[1]["status"], job_rows[2]["status"] = "success", "scheduled"
+    harness.advance(timedelta(minutes=5))
+    [message] = trains(harness)
+    assert "production is scheduled" in text(message)
