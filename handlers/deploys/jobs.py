@@ -4,13 +4,14 @@ when a Pipeline Hook or Job Hook is missed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from handlers.deploys import listeners, locks, service
+from handlers.deploys import freeze, listeners, locks, messages, service
 from handlers.deploys.config import DeploysSection
 from handlers.deploys.events import gitlab_time
+from slackbot import idempotency
 from slackbot.context import BotContext
 from slackbot.periodic import claim_period
 
@@ -81,8 +82,45 @@ def polled(project: str, ref: str, pipeline: Any, title: str, author: str) -> se
     return service.Seen(project, int(pipeline.id), ref, url, sha, title, author, status, jobs)
 
 
+def read_milestones(ctx: BotContext, now: datetime) -> None:
+    """The current milestone's feature freeze, from its due date (project and group milestones)."""
+    interval = ctx.config.gitlab.poll_interval
+    if ctx.gitlab is None or not interval:
+        return
+    with ctx.db.transaction() as session:
+        if not claim_period(session, "deploys.milestones", now, interval):
+            return
+    section = ctx.config.section(DeploysSection)
+    project = ctx.gitlab.projects.get(section.project_of(ctx.config), lazy=True)
+    listed = project.milestones.list(state="active", include_ancestors=True, get_all=True)
+    dated = [(str(m.title), date.fromisoformat(str(m.due_date))) for m in listed if getattr(m, "due_date", None)]
+    found = freeze.current(dated, now.astimezone(ctx.zone).date())
+    if found is not None:
+        with ctx.db.transaction() as session:
+            freeze.remember(session, found)
+
+
+def announce_freeze(ctx: BotContext, now: datetime) -> None:
+    """At the start and the end of a feature freeze, once each, in the engineering channel."""
+    today = now.astimezone(ctx.zone).date()
+    with ctx.db.reading() as session:
+        freezes = freeze.known(session)
+    for found in freezes:
+        if found.holds(today):
+            with ctx.work() as work:
+                if ctx.once(work, f"freeze-start:{found.milestone}"):
+                    work.slack.post(ctx.channel("engineering"), messages.freeze_started(found))
+        elif today >= found.ends:
+            with ctx.work() as work:
+                started = idempotency.claimed(work.session, f"freeze-start:{found.milestone}")
+                if started and ctx.once(work, f"freeze-end:{found.milestone}"):
+                    work.slack.post(ctx.channel("engineering"), messages.freeze_ended(found))
+
+
 def register(ctx: BotContext) -> None:
     if DeploysSection.KEY in ctx.config.sections:  # polled only where a [deploys] section says a train runs
         ctx.scheduler.add("deploys.trains_poll", partial(poll_trains, ctx), background=True)
+        ctx.scheduler.add("deploys.milestones", partial(read_milestones, ctx), background=True)
+        ctx.scheduler.add("deploys.freeze", partial(announce_freeze, ctx))
     if ctx.config.section(DeploysSection).change_locks:
         ctx.scheduler.add("deploys.change_locks", partial(change_locks, ctx))

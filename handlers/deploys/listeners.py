@@ -9,7 +9,7 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from handlers.blockers import api as blockers
-from handlers.deploys import messages, service
+from handlers.deploys import freeze, messages, service
 from handlers.deploys.config import DeploysSection
 from handlers.deploys.events import job_from_webhook
 from handlers.deploys.models import Train
@@ -57,6 +57,8 @@ def record(ctx: BotContext, work: Work, seen: service.Seen, project_url: str) ->
     if not changed:
         return  # a hook delivered again, or a poll that found nothing new
     older = service.overtake(work, train) if not train.posted else None
+    if not train.posted and (found := freeze.holding(work.session, work.now.astimezone(ctx.zone).date())):
+        train.freeze = found.milestone
     if not train.posted and ctx.gitlab is not None:
         service.read_merge_requests(work, train)
     show(ctx, work, train)

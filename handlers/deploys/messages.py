@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers.deploys.freeze import Freeze
 from handlers.deploys.models import Train
 from slackbot import usertext
 from slackbot.mrkdwn import truncate
@@ -80,6 +81,8 @@ def train(train: Train, stages: Sequence[str], blocker: BlockerShown | None) -> 
         notes.append(f":no_entry: Blocked by {issue}")
     elif blocker is not None and blocker.state == "lifted":
         notes.append(":arrow_forward: Unblocked: its production::blocker was lifted")
+    if train.freeze:
+        notes.append(f":snowflake: Merged during the feature freeze of {usertext.raw(train.freeze)}")
     if train.overtakes is not None:
         notes.append(f"Overtakes train #{train.overtakes}")
     if train.overtaken_by is not None:
@@ -142,3 +145,14 @@ def pcl_description(template: str, name: str, start: datetime, end: datetime, dr
         "- The production::blocker is opened and lifted by fulfillbot at these times."
     )
     return f"{template.rstrip()}\n\n{details}" if template.strip() else details
+
+
+def freeze_started(found: Freeze) -> str:
+    return (
+        f":snowflake: Feature freeze for {usertext.raw(found.milestone)} from today to release day, "
+        f"{found.ends:%A %-d %B}: what is not merged now moves to the next milestone."
+    )
+
+
+def freeze_ended(found: Freeze) -> str:
+    return f":sunny: Release day: the feature freeze for {usertext.raw(found.milestone)} is over."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, UniqueConstraint
@@ -36,6 +36,7 @@ class Train(Base):
     expedited_at: Mapped[datetime | None]
     deployed_at: Mapped[datetime | None]  # the production stage passed
     merge_requests: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # {iid, title, url, author}
+    freeze: Mapped[str | None] = mapped_column(String(255))  # the milestone whose feature freeze it came in
 
     @property
     def ref_name(self) -> str:
@@ -53,3 +54,13 @@ class ChangeLockState(Base):
     issue_iid: Mapped[int | None]
     issue_url: Mapped[str] = mapped_column(String(2048), default="")
     lifted: Mapped[bool] = mapped_column(default=False)
+
+
+class FeatureFreeze(Base):
+    """The feature freeze of a milestone, as last read from GitLab (``freeze``)."""
+
+    __tablename__ = "feature_freezes"
+
+    milestone: Mapped[str] = mapped_column(String(255), primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]

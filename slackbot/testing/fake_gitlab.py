@@ -29,6 +29,7 @@ class FakeGitLab(LoopbackServer):
         self.played: list[tuple[str, int]] = []  # (project, job id) of each job played through the API
         self.history: dict[str, list[str]] = {}  # each project's commits, oldest first (a pipeline's commit is new)
         self.merge_requests: dict[tuple[str, str], list[dict[str, Any]]] = {}  # the MRs a commit belongs to
+        self.milestones: dict[str, list[dict[str, Any]]] = {}
         self.commits: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
@@ -248,6 +249,21 @@ class FakeGitLab(LoopbackServer):
     def get_commit(self, ref: str, sha: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, self.commits[(self._project(ref), sha)], {}
 
+    def add_milestone(self, project: str, title: str, due_date: str, state: str = "active") -> None:
+        """A milestone of the project's group, as ``include_ancestors`` lists it."""
+        with self.lock:
+            self.milestones.setdefault(project, []).append(
+                {"id": next(self._ids), "iid": len(self.milestones.get(project, [])) + 1, "title": title,
+                 "due_date": due_date, "state": state, "group_id": 9970}
+            )  # fmt: skip
+
+    def list_milestones(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """Project milestones; the group's only with ``include_ancestors`` (all fakes' are the group's)."""
+        found = self.milestones.get(self._project(ref), []) if query.get("include_ancestors") in TRUTHY else []
+        if "state" in query:
+            found = [m for m in found if m["state"] == query["state"]]
+        return 200, found, {}
+
     def compare(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         """As GitLab: the commits after ``from`` up to ``to``, oldest first; 404 for an unknown ref."""
         history = self.history[self._project(ref)]
@@ -274,6 +290,7 @@ class FakeGitLab(LoopbackServer):
 PROJECT = r"/api/v4/projects/([^/]+)"
 ISSUE_TYPES = {"issue", "incident", "test_case", "task"}
 PLAYABLE = ("manual", "scheduled")
+TRUTHY = {"1", "on", "On", "ON", "t", "true", "True", "TRUE", "T", "y", "yes", "Yes", "YES", "Y"}  # Grape's booleans
 TITLE_LIMIT = 255
 ROUTES = [
     (r"/api/v4/issues", "GET", "list_all_issues"),
@@ -290,6 +307,7 @@ ROUTES = [
     (PROJECT + r"/repository/commits/([^/]+)", "GET", "get_commit"),
     (PROJECT + r"/repository/commits/([^/]+)/merge_requests", "GET", "commit_merge_requests"),
     (PROJECT + r"/repository/compare", "GET", "compare"),
+    (PROJECT + r"/milestones", "GET", "list_milestones"),
     (PROJECT + r"/jobs/(\d+)", "GET", "get_job"),
     (PROJECT + r"/jobs/(\d+)/play", "POST", "play_job"),
 ]
