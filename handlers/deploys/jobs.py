@@ -8,6 +8,8 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+import gitlab
+
 from handlers.deploys import freeze, listeners, locks, messages, service
 from handlers.deploys.config import DeploysSection
 from handlers.deploys.events import gitlab_time
@@ -43,15 +45,21 @@ def change_locks(ctx: BotContext, now: datetime) -> None:
 POLLED = 5  # the deploy ref's latest pipelines, each poll
 
 
-def poll_trains(ctx: BotContext, now: datetime) -> None:
+def gitlab_due(ctx: BotContext, name: str, now: datetime) -> gitlab.Gitlab | None:
+    """The GitLab client when a poll named ``name`` is due (claimed for this ``poll_interval``)."""
     interval = ctx.config.gitlab.poll_interval
     if ctx.gitlab is None or not interval:
-        return
+        return None
     with ctx.db.transaction() as session:
-        if not claim_period(session, "deploys.trains.poll", now, interval):
-            return
+        return ctx.gitlab if claim_period(session, name, now, interval) else None
+
+
+def poll_trains(ctx: BotContext, now: datetime) -> None:
+    client = gitlab_due(ctx, "deploys.trains.poll", now)
+    if client is None:
+        return
     section = ctx.config.section(DeploysSection)
-    project = ctx.gitlab.projects.get(section.project_of(ctx.config))
+    project = client.projects.get(section.project_of(ctx.config))
     listed = project.pipelines.list(ref=section.ref, per_page=POLLED, get_all=False)
     with ctx.db.reading() as session:
         seen_before = service.known(session, project.path_with_namespace, [int(p.id) for p in listed])
@@ -84,14 +92,11 @@ def polled(project: str, ref: str, pipeline: Any, title: str, author: str) -> se
 
 def read_milestones(ctx: BotContext, now: datetime) -> None:
     """The current milestone's feature freeze, from its due date (project and group milestones)."""
-    interval = ctx.config.gitlab.poll_interval
-    if ctx.gitlab is None or not interval:
+    client = gitlab_due(ctx, "deploys.milestones", now)
+    if client is None:
         return
-    with ctx.db.transaction() as session:
-        if not claim_period(session, "deploys.milestones", now, interval):
-            return
     section = ctx.config.section(DeploysSection)
-    project = ctx.gitlab.projects.get(section.project_of(ctx.config), lazy=True)
+    project = client.projects.get(section.project_of(ctx.config), lazy=True)
     listed = project.milestones.list(state="active", include_ancestors=True, get_all=True)
     dated = [(str(m.title), date.fromisoformat(str(m.due_date))) for m in listed if getattr(m, "due_date", None)]
     found = freeze.current(dated, now.astimezone(ctx.zone).date())
