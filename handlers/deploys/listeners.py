@@ -61,6 +61,8 @@ def record(ctx: BotContext, work: Work, seen: service.Seen, project_url: str) ->
         train.freeze = found.milestone
     if not train.posted and ctx.gitlab is not None:
         service.read_merge_requests(work, train)
+    if ctx.gitlab is not None and (job_id := service.schedule_unknown(train, settings(ctx).stages)) is not None:
+        service.read_schedule(work, train, job_id)
     show(ctx, work, train)
     if older is not None:
         show(ctx, work, older)

@@ -49,7 +49,9 @@ def stage_line(stage: str, found: dict[str, Any] | None, last: bool) -> str:
     status = str(found.get("status", ""))
     job = usertext.link(str(found.get("url", "")), usertext.raw(str(found.get("job", stage)))) or name
     if last and status == "scheduled":
-        return f"{ICONS[status]} {job}: production is scheduled (the delayed job); `Expedite` runs it now"
+        at = found.get("scheduled_at")
+        when_text = f" for {when_full(datetime.fromisoformat(str(at).replace('Z', '+00:00')))}" if at else ""
+        return f"{ICONS[status]} {job}: production is scheduled{when_text} (the delayed job); `Expedite` runs it now"
     return f"{ICONS.get(status, ':grey_question:')} {job} {status}{when(found.get('at'))}"
 
 

@@ -15,7 +15,7 @@ from slackbot import usertext
 from slackbot.context import BotContext
 from slackbot.effects import effect_of
 from slackbot.gitlab_client import configured, gitlab_failure, issue_template
-from slackbot.outbox import Delivery, DeliveryError, Gone, Sender
+from slackbot.outbox import Delivery, DeliveryError, Gone, Refused, Sender, TryAgain
 from slackbot.work import Work
 
 
@@ -114,7 +114,49 @@ def merge_requests_read(ctx: BotContext, work: Work, delivery: Delivery, result:
         listeners.show(ctx, work, train)
 
 
+SCHEDULED_AT = "query($path: ID!, $id: CiJobID!) { project(fullPath: $path) { job(id: $id) { scheduledAt } } }"
+
+
+def read_schedule(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    """A delayed job's run time: GraphQL's ``CiJob.scheduledAt`` (the REST API does not give it)."""
+    effect = effect_of(delivery, service.ReadSchedule)
+    with ctx.db.reading() as session:
+        train = session.get(Train, effect.train)
+        if train is None:
+            raise Gone("the train is gone")
+        project = train.project
+    client = configured(ctx.gitlab)
+    variables = {"path": project, "id": f"gid://gitlab/Ci::Build/{effect.job}"}
+    try:
+        answer = client.session.post(
+            f"{client.url}/api/graphql",
+            json={"query": SCHEDULED_AT, "variables": variables},
+            headers={"Authorization": f"Bearer {client.private_token}"},
+            timeout=15,
+        )
+    except Exception as exc:
+        raise TryAgain(f"GitLab GraphQL: no answer: {type(exc).__name__}") from None
+    if answer.status_code >= 500 or answer.status_code == 429:
+        raise TryAgain(f"GitLab GraphQL: HTTP {answer.status_code}")
+    body = answer.json() if answer.status_code == 200 else {}
+    job = ((body.get("data") or {}).get("project") or {}).get("job") or {}
+    if body.get("errors") or not job.get("scheduledAt"):
+        raise Refused(f"GitLab did not say when job {effect.job} runs: {body.get('errors') or answer.status_code}")
+    return {"at": str(job["scheduledAt"])}
+
+
+def schedule_read(ctx: BotContext, work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+    effect = effect_of(delivery, service.ReadSchedule)
+    stages = ctx.config.section(DeploysSection).stages
+    train = service.scheduled(work, effect.train, stages[-1], effect.job, result["at"])
+    if train is not None:
+        listeners.show(ctx, work, train)
+
+
 def register(ctx: BotContext) -> None:
+    ctx.outbox.register(
+        service.ReadSchedule.KIND, Sender(send=partial(read_schedule, ctx), done=partial(schedule_read, ctx))
+    )
     reader = Sender(send=partial(read_merge_requests, ctx), done=partial(merge_requests_read, ctx))
     ctx.outbox.register(service.ReadMergeRequests.KIND, reader)
     ctx.outbox.register(locks.FilePcl.KIND, Sender(send=partial(file_pcl, ctx), done=pcl_filed))

@@ -44,6 +44,15 @@ class ReadMergeRequests(Effect):
 
 
 @dataclass(frozen=True)
+class ReadSchedule(Effect):
+    """Ask GitLab when the train's delayed production job will run (its ``scheduledAt``)."""
+
+    KIND: ClassVar[str] = "deploys.schedule"
+    train: int
+    job: int
+
+
+@dataclass(frozen=True)
 class Seen:
     """What a hook says of a pipeline of the deploy ref (either hook; the job's fields when known)."""
 
@@ -148,6 +157,27 @@ def show(work: Work, train: Train, stages: Sequence[str], channel: str, blocker:
 def production_job(train: Train, stages: Sequence[str]) -> dict[str, Any] | None:
     found = train.stages.get(stages[-1]) if stages else None
     return found if isinstance(found, dict) else None
+
+
+def schedule_unknown(train: Train, stages: Sequence[str]) -> int | None:
+    """The production job's ID while it waits as a delayed job whose run time is not known yet."""
+    job = production_job(train, stages)
+    if job is None or job.get("status") != "scheduled" or job.get("scheduled_at"):
+        return None
+    return int(job["id"])
+
+
+def read_schedule(work: Work, train: Train, job_id: int) -> None:
+    work.out.add_effect(ReadSchedule(train.id, job_id), lane=f"gitlab:{train.project}", key=f"schedule:{job_id}")
+
+
+def scheduled(work: Work, train_id: int, stage: str, job_id: int, at: str) -> Train | None:
+    train = work.session.get(Train, train_id, with_for_update=True)
+    found = train.stages.get(stage) if train is not None else None
+    if train is None or not isinstance(found, dict) or found.get("id") != job_id:
+        return None
+    train.stages = {**train.stages, stage: {**found, "scheduled_at": at}}
+    return train
 
 
 def read_merge_requests(work: Work, train: Train) -> None:

@@ -120,7 +120,8 @@ class FakeGitLab(LoopbackServer):
             self.requests.append((method, url.path))
             if self._failures:
                 return self._failures.pop(0), {"message": "simulated failure"}, {}
-            if headers.get("private-token") != self.token:
+            bearer = headers.get("authorization", "") == f"Bearer {self.token}"
+            if headers.get("private-token") != self.token and not bearer:
                 return 401, {"message": "401 Unauthorized"}, {}
             data = _body(body, headers.get("content-type", ""))
             for pattern, verb, name in ROUTES:
@@ -264,6 +265,23 @@ class FakeGitLab(LoopbackServer):
             found = [m for m in found if m["state"] == query["state"]]
         return 200, found, {}
 
+    def graphql(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """GitLab's GraphQL, for the one query the bot asks: a job's ``scheduledAt`` (a CiJob by
+        its global ID, in a project by its full path). Anything else is answered as GraphQL answers
+        what it cannot run: 200 with ``errors``."""
+        text, variables = str(data.get("query", "")), data.get("variables") or {}
+        shape = re.search(r"project\(fullPath:\s*\$path\)\s*\{\s*job\(id:\s*\$id\)\s*\{\s*scheduledAt\s*\}", text)
+        gid = re.fullmatch(r"gid://gitlab/Ci::Build/(\d+)", str(variables.get("id", "")))
+        if shape is None or gid is None or not isinstance(variables.get("path"), str):
+            return 200, {"errors": [{"message": "the fake GitLab answers only a job's scheduledAt"}]}, {}
+        if variables["path"] not in self.projects:
+            return 200, {"data": {"project": None}}, {}
+        try:
+            job = self._job(variables["path"], gid[1])
+        except KeyError:
+            return 200, {"data": {"project": {"job": None}}}, {}
+        return 200, {"data": {"project": {"job": {"scheduledAt": job.get("scheduled_at")}}}}, {}
+
     def compare(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         """As GitLab: the commits after ``from`` up to ``to``, oldest first; 404 for an unknown ref."""
         history = self.history[self._project(ref)]
@@ -294,6 +312,7 @@ TRUTHY = {"1", "on", "On", "ON", "t", "true", "True", "TRUE", "T", "y", "yes", "
 TITLE_LIMIT = 255
 ROUTES = [
     (r"/api/v4/issues", "GET", "list_all_issues"),
+    (r"/api/graphql", "POST", "graphql"),
     (PROJECT, "GET", "get_project"),
     (PROJECT + r"/templates/issues/([^/]+)", "GET", "get_template"),
     (PROJECT + r"/issues", "POST", "post_issue"),

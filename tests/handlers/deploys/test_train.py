@@ -178,6 +178,13 @@ def test_an_incident_shows_the_production_deploys_of_the_six_hours_before(
         f"• train #{pipeline_id}: Fix the invoice rounding, in production at 15:04 UTC: "
         f"https://gitlab.example.com/{APP}/-/pipelines/{pipeline_id}"
     )
+    harness.driver.click(JAMES, "Resolve", channel=STATUS)
+    [issue] = [i for i in gitlab_server.issues[APP] if i.get("issue_type") == "incident"]
+    assert (
+        f"| deployed before |  | train #{pipeline_id}: Fix the invoice rounding, in production at 15:04 UTC: "
+        in (issue["description"])
+    )
+    assert f"https://gitlab.example.com/{APP}/-/pipelines/{pipeline_id} |" in issue["description"]
     harness.clock.advance(timedelta(hours=7))
     harness.driver.command(ALICE, "/incident", "declare Renewals fail again sev2", channel=STATUS)
     second = next(m for m in harness.sim.messages(STATUS) if m["text"].startswith(":rotating_light: *Incident #2"))
@@ -227,3 +234,26 @@ def test_the_poller_shows_a_train_whose_hooks_were_missed_and_repeats_nothing(
     harness.advance(timedelta(minutes=5))
     [message] = trains(harness)
     assert "production is scheduled" in text(message)
+
+
+def test_a_delayed_production_job_shows_when_it_will_run(harness: Harness, gitlab_server: FakeGitLab) -> None:
+    pipeline_id, jobs = pipeline(gitlab_server, production="scheduled")
+    gitlab_server.jobs[(APP, pipeline_id)][2]["scheduled_at"] = "2026-11-23T15:02:00.000Z"
+    ride(harness, pipeline_id, jobs, 3)
+    assert text(trains(harness)[0]).splitlines()[-1] == (
+        f":alarm_clock: <https://gitlab.example.com/{APP}/-/jobs/{jobs[2]}|deploy:production>: production is "
+        "scheduled for <!date^1795446120^{date_short_pretty} {time}|2026-11-23 15:02 UTC> (the delayed job); "
+        "`Expedite` runs it now"
+    )
+    asked = [path for method, path in gitlab_server.requests if path == "/api/graphql"]
+    assert len(asked) == 1, "asked once, however many hooks say it is scheduled"
+
+
+def test_the_fake_gitlab_answers_only_the_graphql_it_knows(gitlab_server: FakeGitLab) -> None:
+    headers = {"Authorization": f"Bearer {gitlab_server.token}"}
+    other = requests.post(
+        f"{gitlab_server.base_url}/api/graphql", json={"query": "{ currentUser { name } }"}, headers=headers, timeout=10
+    )
+    assert other.status_code == 200 and "errors" in other.json()
+    anonymous = requests.post(f"{gitlab_server.base_url}/api/graphql", json={"query": "{ x }"}, timeout=10)
+    assert anonymous.status_code == 401
