@@ -204,7 +204,7 @@ def show(work: Work, group_id: int, settings: AlertsSection, incidents: Incident
     started = bool(shown) and group.state != "firing"
     if started:
         group.state, group.resolved_at, group.firing_since, group.seen_by = "firing", None, work.now, None
-    elif not shown and group.state == "firing":
+    elif not shown and group.state in ("firing", "held"):
         held = work.session.scalar(
             select(Alert.id).where(Alert.group_id == group.id, Alert.firing.is_(True), Alert.hidden != "").limit(1)
         )

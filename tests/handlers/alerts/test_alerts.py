@@ -191,6 +191,10 @@ def test_the_buttons_acknowledge_silence_and_declare(harness: Harness) -> None:
         "*Held back (recorded, not posted)*\n• CheckoutErrors · checkout: 5xx on web-1"
         in (harness.sim.ephemerals_for(JAMES)[-1]["text"])
     )
+    alert = checkout(1)
+    alert.ends_at = harness.clock.now()
+    notify(harness, [alert])
+    assert posts(harness)[0]["text"].startswith(":large_green_circle:"), "held back, then resolved by its source"
 
 
 def test_grafana_sentry_and_generic_alerts_each_make_their_group(harness: Harness) -> None:
