@@ -11,6 +11,7 @@
   starts a quick action (``/close``, ``/label``; GitLab runs them in descriptions created through
   the API) or a code fence, no HTML (``<!--`` would hide the rest), and no ``@`` mention (``@all``,
   a group, a person) notifies anyone.
+- ``as_plain``: Slack-encoded text as plain text, links showing their URL (to keep, then ``raw``).
 - ``raw``: text that was never Slack-encoded (a monitoring tool's alert, a modal's answer) for
   mrkdwn: escaped, so none of it is markup; ``link`` puts a tool's URL behind a label the bot wrote,
   or leaves it out if it is not a plain http(s) URL.
@@ -51,6 +52,12 @@ def _inert_token(found: re.Match[str]) -> str:
 def slack(slack_text: str) -> str:
     """Slack-encoded text, shown in mrkdwn without notifying anyone or disguising a link."""
     return _MARKUP.sub(_inert_token, slack_text)
+
+
+def as_plain(slack_text: str) -> str:
+    """Slack-encoded text (a command's) as the plain text it shows, with every link showing where it
+    goes: for values compared with other plain text, and kept to be shown again through ``raw``."""
+    return plain(slack(slack_text))
 
 
 def raw(text: str) -> str:

@@ -18,6 +18,7 @@ from handlers.alerts.config import AlertsSection, MaintenanceSection
 from handlers.alerts.sources import NotAnAlert
 from handlers.incidents import api as incidents
 from handlers.status import api as status
+from slackbot import usertext
 from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
@@ -25,7 +26,7 @@ from slackbot.durations import parse_duration
 from slackbot.edge import Answer
 from slackbot.inbox import InboxEvent, Rejected
 from slackbot.interactions import Click
-from slackbot.mrkdwn import normalise, truncate
+from slackbot.mrkdwn import truncate
 from slackbot.payload import json_object
 from slackbot.work import Work
 
@@ -190,8 +191,9 @@ def silence_command(ctx: BotContext, call: CommandCall) -> str:
 
 
 def silence_arguments(text: str) -> tuple[dict[str, str], timedelta, str]:
-    """``label=value ... for 2h [reason]``."""
-    words = text.split()
+    """``label=value ... for 2h [reason]``. A command's text is Slack-encoded; matchers compare with
+    the tools' plain labels, and the reason is kept as plain text too (shown escaped)."""
+    words = usertext.as_plain(text).split()
     if "for" not in words:
         raise UsageError(messages.USAGE)
     at = words.index("for")
@@ -205,7 +207,7 @@ def silence_arguments(text: str) -> tuple[dict[str, str], timedelta, str]:
         raise UsageError(f"`{rest[0]}` is not a length of time: use 30m, 2h or 1d.") from None
     if not timedelta(minutes=1) <= length <= LONGEST_HOLD:
         raise UsageError("A silence lasts from 1m to 30d.")
-    return matchers, length, truncate(normalise(" ".join(rest[1:])), 500)
+    return matchers, length, truncate(" ".join(rest[1:]), 500)
 
 
 def list_silences(ctx: BotContext, _call: CommandCall) -> str:
@@ -226,7 +228,7 @@ def unsilence(ctx: BotContext, call: CommandCall) -> str:
 
 def maintenance(ctx: BotContext, call: CommandCall) -> str:
     try:
-        words = shlex.split(call.text)
+        words = shlex.split(usertext.as_plain(call.text))  # plain text, as a probe's name and a service label are
     except ValueError:
         raise UsageError(messages.MAINTENANCE_USAGE) from None
     if len(words) < 3:
@@ -236,7 +238,7 @@ def maintenance(ctx: BotContext, call: CommandCall) -> str:
         raise UsageError("The window must end after it starts, and after now.")
     if end - start > LONGEST_HOLD:
         raise UsageError("A maintenance window lasts 30 days at most.")
-    reason = truncate(normalise(" ".join(words[3:])), 500)
+    reason = truncate(" ".join(words[3:]), 500)
     with ctx.work() as work:
         row = service.set_window(work, truncate(service_name, 200), start, end, reason, call.user_id)
         return messages.window_set(row)

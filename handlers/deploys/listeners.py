@@ -132,7 +132,8 @@ def on_block(ctx: BotContext, work: Work, click: Click) -> str | None:
         return "This train is already blocked."
     if ctx.gitlab is None:
         return "GitLab is not configured (`GITLAB_TOKEN`), so no production::blocker can be opened."
-    reason = f"Deploy train #{train.pipeline_id} ({train.title[:200]}) blocked from Slack at verification: {train.url}"
+    title = usertext.raw(train.title[:200])  # GitLab's plain text, Slack-encoded as a /blocker reason is
+    reason = f"Deploy train #{train.pipeline_id} ({title}) blocked from Slack at verification: {train.url}"
     blocker = blockers.request_open(work, train.project, reason, click.user_id, click.response_url)
     train.blocker_id = blocker.id
     show(ctx, work, train)

@@ -16,6 +16,7 @@ from handlers.blockers import api as blockers
 from handlers.deploys import messages
 from handlers.deploys.config import ChangeLock
 from handlers.deploys.models import ChangeLockState
+from slackbot import usertext
 from slackbot.effects import Effect
 from slackbot.work import Work
 
@@ -55,7 +56,8 @@ def remind(work: Work, lock: ChangeLock, start: datetime, end: datetime) -> None
 def begin(work: Work, lock: ChangeLock, project: str) -> None:
     """The lock starts: its production::blocker asked for, its PCL issue to be filed."""
     opener = lock.dris[0] if lock.dris else "fulfillbot"
-    reason = f"Production change lock: {lock.name}, until {lock.to:%Y-%m-%d %H:%M} (opened by the bot at its start)"
+    name = usertext.raw(lock.name)  # the config's plain text, Slack-encoded as a /blocker reason is
+    reason = f"Production change lock: {name}, until {lock.to:%Y-%m-%d %H:%M} (opened by the bot at its start)"
     blocker = blockers.request_open(work, project, reason, opener, "")
     work.session.add(ChangeLockState(key=key(lock), blocker_id=blocker.id, issue_url="", lifted=False))
     work.out.add_effect(FilePcl(key(lock), project), lane=f"gitlab:{project}")

@@ -262,3 +262,24 @@ def test_a_body_that_is_not_an_alert_gets_400(harness: Harness) -> None:
         answer = requests.post(harness.url + "/alerts/alertmanager", json=body, headers=headers, timeout=10)
         assert answer.status_code == 400
     assert requests.post(harness.url + "/alerts/generic", data=b"[1]", headers=headers, timeout=10).status_code == 400
+
+
+def test_what_people_type_into_silences_and_windows_is_kept_plain_and_shown_inert(harness: Harness) -> None:
+    harness.driver.command(ADMIN, "/alerts", "silence service=R&D for 1h <!channel> see <https://evil|https://ok>")
+    harness.driver.command(ADMIN, "/alerts", "silences")
+    listed = harness.sim.ephemerals_for(ADMIN)[-1]["text"]
+    assert "`service=R&amp;D`" in listed and "&amp;amp;" not in listed
+    assert listed.endswith(": @channel see https://evil"), "no mention, and the link shows where it goes"
+    notify(harness, [checkout(1, service="R&D")])
+    assert harness.sim.messages(STATUS) == [], "the matcher holds the alert whose label is R&D"
+
+
+def test_acknowledging_a_group_with_an_incident_is_for_its_responders(harness: Harness) -> None:
+    notify(harness, [checkout(1, severity="critical")])
+    assert "Incident #1" in str(posts(harness)[0]["blocks"])
+    harness.driver.click(BOB, "Acknowledge", channel=STATUS)
+    assert harness.sim.ephemerals_for(BOB)[-1]["text"].startswith("Only its responders")
+    incident = next(m for m in harness.sim.messages(STATUS) if m["text"].startswith(":rotating_light: *Incident #1"))
+    assert "Acknowledged" not in harness.sim.message(STATUS, incident["ts"])["text"]
+    harness.driver.click(JAMES, "Acknowledge", channel=STATUS)
+    assert "Acknowledged by" in harness.sim.message(STATUS, incident["ts"])["text"]
