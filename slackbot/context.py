@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import gitlab
@@ -104,9 +103,6 @@ class BotContext:
         """The link of the bot's message ``ref``; "" while it is not posted."""
         message = posted(session, ref)
         return permalink(self.team_url, message.channel, message.ts) if message is not None else ""
-
-    def after_ack(self, work: Callable[[], Any]) -> None:
-        self.executor.submit(work)
 
 
 @cache

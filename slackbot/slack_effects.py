@@ -205,10 +205,6 @@ class SlackEffects:
         lane = "respond:" + hashlib.sha1(response_url.encode()).hexdigest()[:16]
         self.out.add_effect(Respond(response_url, text, replace_original), lane=lane, priority=priority)
 
-    def ephemeral(self, channel: str, user: str, text: str, priority: Priority = Priority.NORMAL) -> None:
-        call = SlackCall("chat.postEphemeral", {"channel": channel, "user": user, "text": text})
-        self.out.add_effect(call, lane=f"ephemeral:{channel}:{user}", priority=priority)
-
     def group_dm(self, users: list[str], text: str, priority: Priority = Priority.NORMAL) -> None:
         """A message to a group DM with these people (opened when it is sent)."""
         members = sorted(set(users))

@@ -358,10 +358,5 @@ def cancel_window(work: Work, window_id: int) -> MaintenanceWindow | None:
     return row
 
 
-def group_labels(session: Session, group_id: int) -> dict[str, str] | None:
-    group = session.get(AlertGroup, group_id)
-    return dict(group.labels) if group is not None else None
-
-
 def lock_group(session: Session, group_id: int) -> AlertGroup | None:
     return session.get(AlertGroup, group_id, with_for_update=True)
