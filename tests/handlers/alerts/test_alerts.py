@@ -132,6 +132,7 @@ def test_fifty_groups_firing_for_one_service_open_one_incident_and_page_once(har
     assert len(groups) == 50 and all("Incident #1" in str(m["blocks"]) for m in groups)
 
 
+@pytest.mark.both_databases
 def test_a_silenced_alert_is_recorded_and_listed_never_posted_and_posted_when_the_silence_ends(
     harness: Harness,
 ) -> None:

@@ -48,6 +48,7 @@ def issues(gitlab: FakeGitLab) -> list[dict[str, Any]]:
     return gitlab.issues[APP]
 
 
+@pytest.mark.both_databases
 def test_a_lock_reminds_opens_and_lifts_once_across_a_restart(harness: Harness, gitlab_server: FakeGitLab) -> None:
     harness.tick()
     harness.tick()

@@ -43,6 +43,7 @@ def announcements(harness: Harness) -> list[str]:
     return [m["text"] for m in harness.sim.messages(ENGINEERING) if "feature freeze" in m["text"].lower()]
 
 
+@pytest.mark.both_databases
 def test_a_freeze_is_announced_at_its_start_and_end_and_named_on_its_trains(
     harness: Harness, gitlab_server: FakeGitLab
 ) -> None:

@@ -100,6 +100,7 @@ def test_a_failed_e2e_turns_the_train_red_and_names_the_job(harness: Harness, gi
     assert f"<https://gitlab.example.com/{APP}/-/jobs/{jobs[1]}|e2e:staging> failed" in text(message)
 
 
+@pytest.mark.both_databases
 def test_a_newer_train_overtakes_an_older_one_and_both_say_so(harness: Harness, gitlab_server: FakeGitLab) -> None:
     first, first_jobs = pipeline(gitlab_server)
     ride(harness, first, first_jobs, 2)
@@ -110,6 +111,7 @@ def test_a_newer_train_overtakes_an_older_one_and_both_say_so(harness: Harness, 
     assert f"Overtakes train #{first}" in text(newer)
 
 
+@pytest.mark.both_databases
 def test_block_opens_the_production_blocker_and_lifting_it_unblocks(
     harness: Harness, gitlab_server: FakeGitLab
 ) -> None:
@@ -217,6 +219,7 @@ def test_a_train_carries_the_merge_requests_since_the_last_production_deploy(
     )
 
 
+@pytest.mark.both_databases
 def test_the_poller_shows_a_train_whose_hooks_were_missed_and_repeats_nothing(
     harness: Harness, gitlab_server: FakeGitLab
 ) -> None:

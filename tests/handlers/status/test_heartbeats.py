@@ -41,6 +41,7 @@ def check_in(harness: Harness, name: str, token: str = TOKEN) -> requests.Respon
     return answer
 
 
+@pytest.mark.both_databases
 def test_a_missed_check_in_alerts_once_and_the_next_check_in_recovers_it(harness: Harness) -> None:
     harness.advance(timedelta(minutes=44))  # 08:44: the 08:30 backup is 14 minutes late, within its grace
     assert outage_posts(harness, "db-backup") == []
