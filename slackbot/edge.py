@@ -64,6 +64,12 @@ def slack_signature_ok(secret: str, headers: Mapping[str, str], body: bytes, now
     return hmac.compare_digest(expected.encode(), signature.encode())
 
 
+def bearer_ok(headers: Mapping[str, str], token: str) -> bool:
+    """``Authorization: Bearer TOKEN``, compared in constant time (monitoring tools, heartbeats)."""
+    given = headers.get("authorization", "").encode("utf-8", "replace")
+    return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
+
+
 def form(raw: bytes) -> dict[str, str] | None:
     try:
         text = raw.decode("utf-8")

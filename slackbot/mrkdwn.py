@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 _MARKUP = re.compile(r"<([^<>]*)>")
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -105,3 +106,13 @@ def fit(lines: list[str], limit: int, more: str = "_and {n} more_") -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join(kept)
+
+
+def date_token(moment: datetime, time_only: bool = False) -> str:
+    """A moment as Slack's ``<!date>`` token: each reader sees it in their own timezone; clients that
+    cannot render it show the UTC fallback."""
+    stamp = int(moment.timestamp())
+    utc = moment.astimezone(UTC)
+    if time_only:
+        return f"<!date^{stamp}^{{time}}|{utc:%H:%M} UTC>"
+    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_ID = 2**63 - 1  # the largest value of a BIGINT column
@@ -124,3 +125,16 @@ def routing_problem(body: dict[str, Any]) -> str | None:
     elif kind == "block_suggestion" and not isinstance(body.get("action_id"), str):
         return "no action_id"
     return None
+
+
+def moment(raw: Any) -> datetime | None:
+    """A time as webhooks send it, in UTC: RFC 3339 (``Z`` or an offset, up to nanoseconds, as
+    Alertmanager and Grafana send it) or GitLab's older ``2021-02-23 02:41:37 UTC``; a time without a
+    zone is taken as UTC. None when absent or unreadable."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        found = datetime.fromisoformat(raw.replace(" UTC", "+00:00").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (found if found.tzinfo else found.replace(tzinfo=UTC)).astimezone(UTC)

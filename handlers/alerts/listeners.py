@@ -23,7 +23,7 @@ from slackbot.access import Rule
 from slackbot.commands import CommandCall, UsageError
 from slackbot.context import BotContext
 from slackbot.durations import parse_duration
-from slackbot.edge import Answer
+from slackbot.edge import Answer, bearer_ok
 from slackbot.inbox import InboxEvent, Rejected
 from slackbot.interactions import Click
 from slackbot.mrkdwn import truncate
@@ -56,8 +56,7 @@ def authenticated(ctx: BotContext, source: str, headers: dict[str, str], body: b
     token = ctx.settings.alerts_token
     if not token:
         return Answer.json(404, {"message": "alerts are not configured"})
-    given = headers.get("authorization", "")
-    if not hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {token}".encode()):
+    if not bearer_ok(headers, token):
         log.warning("an alert from %s with a missing or wrong bearer token was refused", source)
         return Answer.json(401, {"message": "invalid bearer token"})
     return None

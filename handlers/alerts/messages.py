@@ -5,13 +5,13 @@ shown through ``slackbot.usertext``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from handlers.alerts.models import Alert, AlertGroup, AlertSilence, MaintenanceWindow
 from slackbot import usertext
 from slackbot.durations import format_duration
-from slackbot.mrkdwn import fit, truncate
+from slackbot.mrkdwn import date_token, fit, truncate
 
 ACK, SILENCE, DECLARE = "alert_ack", "alert_silence", "alert_declare"
 SHOWN = 5  # alerts listed in a group's message; the rest are counted
@@ -31,12 +31,6 @@ MAINTENANCE_USAGE = (
     "`/maintenance SERVICE FROM TO [REASON]` (team time, `2026-12-20T06:00`; a service's name with "
     "spaces in quotes), `/maintenance list`, `/maintenance cancel ID`."
 )
-
-
-def when(moment: datetime) -> str:
-    """A moment in the reader's own timezone and words (Slack renders ``<!date>``)."""
-    stamp = int(moment.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
 
 
 def title(group: AlertGroup) -> str:
@@ -64,7 +58,7 @@ def group_message(
     if group.state == "held":
         text = f":mute: *{name}*: held back (silenced, or in a maintenance window): `/alerts` lists it"
         return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    since = f" since {when(group.firing_since)}" if group.firing_since else ""
+    since = f" since {date_token(group.firing_since)}" if group.firing_since else ""
     text = f":red_circle: *{name}*: {len(firing)} firing{since}"
     lines = [alert_line(a) for a in firing]
     body = fit(lines[:SHOWN] + ([f"_and {len(lines) - SHOWN} more_"] if len(lines) > SHOWN else []), 2500)
@@ -121,7 +115,8 @@ def firing_list(groups: Sequence[tuple[AlertGroup, int, str]], held: Sequence[tu
     if not groups:
         return "No alert group is firing." + held_text
     lines = [
-        f"• {title(g)}: {count} firing since {when(g.firing_since or g.updated_at)} {link}" for g, count, link in groups
+        f"• {title(g)}: {count} firing since {date_token(g.firing_since or g.updated_at)} {link}"
+        for g, count, link in groups
     ]
     return "*Firing alert groups*\n" + fit(lines, 1600) + held_text
 
@@ -134,7 +129,7 @@ def silences_list(silences: Sequence[AlertSilence], now: datetime) -> str:
     if not silences:
         return "No silence is active."
     lines = [
-        f"• #{s.id} {matchers_text(s.matchers)} until {when(s.ends_at)} by <@{s.created_by}>"
+        f"• #{s.id} {matchers_text(s.matchers)} until {date_token(s.ends_at)} by <@{s.created_by}>"
         + (f": {usertext.raw(truncate(s.reason, 200))}" if s.reason else "")
         for s in silences
     ]
@@ -143,14 +138,14 @@ def silences_list(silences: Sequence[AlertSilence], now: datetime) -> str:
 
 def silenced(silence: AlertSilence, count: int) -> str:
     held = f" It holds back {count} firing alert(s) now." if count else ""
-    return f"Silence #{silence.id} on {matchers_text(silence.matchers)} until {when(silence.ends_at)}.{held}"
+    return f"Silence #{silence.id} on {matchers_text(silence.matchers)} until {date_token(silence.ends_at)}.{held}"
 
 
 def windows_list(windows: Sequence[tuple[str, datetime, datetime, str, int | None]]) -> str:
     if not windows:
         return "No maintenance window is ongoing or ahead."
     lines = [
-        f"• {'#' + str(wid) if wid else '(config)'} {usertext.raw(service)}: {when(start)} to {when(end)}"
+        f"• {'#' + str(wid) if wid else '(config)'} {usertext.raw(service)}: {date_token(start)} to {date_token(end)}"
         + (f": {usertext.raw(truncate(reason, 200))}" if reason else "")
         for service, start, end, reason, wid in windows
     ]
@@ -159,6 +154,6 @@ def windows_list(windows: Sequence[tuple[str, datetime, datetime, str, int | Non
 
 def window_set(window: MaintenanceWindow) -> str:
     return (
-        f"Maintenance #{window.id} for {usertext.raw(window.service)} from {when(window.starts_at)} to "
-        f"{when(window.ends_at)}: its probes and alerts neither alert nor page then."
+        f"Maintenance #{window.id} for {usertext.raw(window.service)} from {date_token(window.starts_at)} to "
+        f"{date_token(window.ends_at)}: its probes and alerts neither alert nor page then."
     )

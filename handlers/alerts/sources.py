@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from slackbot.payload import moment
+
 SOURCES = ("alertmanager", "grafana", "sentry", "generic")
 NEVER = datetime(1, 1, 1, tzinfo=UTC)  # Alertmanager's zero time: "0001-01-01T00:00:00Z"
 TEXT = 3000  # what is kept of a summary or description
@@ -78,13 +80,13 @@ def _prometheus_alert(source: str, alert: Mapping[str, Any]) -> Incoming:
         "silence": _text(alert.get("silenceURL"), 2000),
         "runbook": annotations.get("runbook_url", "")[:2000],
     }
-    ends = _time(alert.get("endsAt"))
+    ends = moment(alert.get("endsAt"))
     return Incoming(
         fingerprint=_text(alert.get("fingerprint"), 200) or identity(source, labels),
         firing=status == "firing",
         labels={**labels, "source": source},
         summary=(annotations.get("summary") or annotations.get("description") or labels.get("alertname", ""))[:TEXT],
-        starts_at=_time(alert.get("startsAt")),
+        starts_at=moment(alert.get("startsAt")),
         ends_at=ends if ends not in (None, NEVER) else None,
         links={k: v for k, v in links.items() if v},
     )
@@ -114,7 +116,7 @@ def _sentry(source: str, payload: Mapping[str, Any]) -> Notification:
                 firing=True,
                 labels=labels,
                 summary=_text(event.get("title"), TEXT),
-                starts_at=_time(event.get("datetime")),
+                starts_at=moment(event.get("datetime")),
                 ends_at=None,
                 links={"generator": _text(event.get("web_url"), 2000)} if event.get("web_url") else {},
             )
@@ -137,7 +139,7 @@ def _generic(source: str, payload: Mapping[str, Any]) -> Notification:
     fingerprint = payload.get("fingerprint")
     if isinstance(fingerprint, list | dict):  # GitLab hashes whatever it is given
         fingerprint = json.dumps(fingerprint, sort_keys=True)
-    ends = _time(payload.get("end_time"))
+    ends = moment(payload.get("end_time"))
     return Notification(
         source,
         [
@@ -146,7 +148,7 @@ def _generic(source: str, payload: Mapping[str, Any]) -> Notification:
                 firing=ends is None,
                 labels=labels,
                 summary=_text(payload.get("description"), TEXT) or title,
-                starts_at=_time(payload.get("start_time")),
+                starts_at=moment(payload.get("start_time")),
                 ends_at=ends,
             )
         ],
@@ -171,14 +173,3 @@ def _text(raw: Any, limit: int) -> str:
 
 def _count(raw: Any) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else 0
-
-
-def _time(raw: Any) -> datetime | None:
-    """RFC 3339 as the tools send it (Grafana with microseconds and an offset); None if absent or odd."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

@@ -24,8 +24,5 @@ class LockView:
 
 def change_locks(ctx: BotContext, now: datetime) -> list[LockView]:
     """Locks not over yet, soonest first, placed in the team's timezone."""
-    found = [
-        LockView(lock.name, lock.start.replace(tzinfo=ctx.zone), lock.to.replace(tzinfo=ctx.zone))
-        for lock in ctx.config.section(DeploysSection).change_locks
-    ]
+    found = [LockView(lock.name, *lock.span(ctx.zone)) for lock in ctx.config.section(DeploysSection).change_locks]
     return sorted((lock for lock in found if lock.end > now), key=lambda lock: lock.start)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from slackbot.config import Config, LocalTime, Problem, SlackUser
@@ -16,6 +17,10 @@ class ChangeLock:
     start: LocalTime = field(metadata={"key": "from"})  # ``from`` is a Python keyword
     to: LocalTime = field()
     dris: list[SlackUser] = field(default_factory=list)
+
+    def span(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """``from`` and ``to``, placed in the team's timezone."""
+        return self.start.replace(tzinfo=zone), self.to.replace(tzinfo=zone)
 
 
 @dataclass(frozen=True)

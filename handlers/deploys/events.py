@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from slackbot.payload import whole
+from slackbot.payload import moment, whole
 from slackbot.webhooks import WebhookRejected
 
 
@@ -27,18 +27,6 @@ class JobEvent:
     at: datetime | None  # when it finished, else started, else was created
 
 
-def gitlab_time(raw: Any) -> datetime | None:
-    """``2021-02-23T02:41:37.886Z`` (newer GitLab) or ``2021-02-23 02:41:37 UTC`` (older)."""
-    if not isinstance(raw, str) or not raw:
-        return None
-    text = raw.replace(" UTC", "+00:00").replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def job_from_webhook(payload: Mapping[str, Any]) -> JobEvent:
     """The Job Hook; anything else is rejected (400)."""
     try:
@@ -55,9 +43,9 @@ def job_from_webhook(payload: Mapping[str, Any]) -> JobEvent:
             sha=str(payload.get("sha", "")),
             title=str(commit.get("message", "")).split("\n")[0],
             author=str(commit.get("author_name", "")),
-            at=gitlab_time(payload.get("build_finished_at"))
-            or gitlab_time(payload.get("build_started_at"))
-            or gitlab_time(payload.get("build_created_at")),
+            at=moment(payload.get("build_finished_at"))
+            or moment(payload.get("build_started_at"))
+            or moment(payload.get("build_created_at")),
         )
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise WebhookRejected(f"not a job event: {exc!r}") from None

@@ -12,9 +12,9 @@ import gitlab
 
 from handlers.deploys import freeze, listeners, locks, messages, service
 from handlers.deploys.config import DeploysSection
-from handlers.deploys.events import gitlab_time
 from slackbot import idempotency
 from slackbot.context import BotContext
+from slackbot.payload import moment
 from slackbot.periodic import claim_period
 
 
@@ -22,7 +22,7 @@ def change_locks(ctx: BotContext, now: datetime) -> None:
     section = ctx.config.section(DeploysSection)
     project = section.project_of(ctx.config)
     for lock in section.change_locks:
-        start, end = lock.start.replace(tzinfo=ctx.zone), lock.to.replace(tzinfo=ctx.zone)
+        start, end = lock.span(ctx.zone)
         if start - locks.AHEAD <= now < start:
             with ctx.work() as work:
                 if ctx.once(work, f"pcl-remind:{locks.key(lock)}"):
@@ -82,7 +82,7 @@ def polled(project: str, ref: str, pipeline: Any, title: str, author: str) -> se
             int(j.id),
             str(j.name),
             str(j.status),
-            gitlab_time(getattr(j, "finished_at", None) or getattr(j, "started_at", None)),
+            moment(getattr(j, "finished_at", None) or getattr(j, "started_at", None)),
         )
         for j in pipeline.jobs.list(get_all=True)
     )

@@ -114,9 +114,7 @@ def on_job(ctx: BotContext, work: Work, item: InboxEvent) -> None:
 
 def in_change_lock(ctx: BotContext, at: datetime) -> bool:
     zone = ctx.zone
-    return any(
-        lock.start.replace(tzinfo=zone) <= at < lock.to.replace(tzinfo=zone) for lock in settings(ctx).change_locks
-    )
+    return any(start <= at < end for start, end in (lock.span(zone) for lock in settings(ctx).change_locks))
 
 
 def on_block(ctx: BotContext, work: Work, click: Click) -> str | None:
@@ -178,7 +176,7 @@ def list_locks(ctx: BotContext, _call: CommandCall) -> str:
     now, zone = ctx.clock.now(), ctx.zone
     lines = []
     for lock in locks:
-        start, end = lock.start.replace(tzinfo=zone), lock.to.replace(tzinfo=zone)
+        start, end = lock.span(zone)
         state = "ongoing" if start <= now < end else ("ahead" if now < start else "over")
         dris = ", ".join(f"<@{d}>" for d in lock.dris) or "no DRIs"
         span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {ctx.config.timezone}"

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from handlers.deploys.freeze import Freeze
 from handlers.deploys.models import Train
 from slackbot import usertext
-from slackbot.mrkdwn import truncate
+from slackbot.mrkdwn import date_token, truncate
 
 BLOCK, EXPEDITE = "train_block", "train_expedite"
 ICONS = {
@@ -35,11 +35,11 @@ class BlockerShown:
     url: str
 
 
-def when(moment: str | None) -> str:
+def reached_at(moment: str | None) -> str:
+    """When a stage got to its state (stored as ISO text), in the reader's timezone."""
     if not moment:
         return ""
-    stamp = datetime.fromisoformat(moment)
-    return f" at <!date^{int(stamp.timestamp())}^{{time}}|{stamp:%H:%M} UTC>"
+    return " at " + date_token(datetime.fromisoformat(moment), time_only=True)
 
 
 def stage_line(stage: str, found: dict[str, Any] | None, last: bool) -> str:
@@ -50,9 +50,9 @@ def stage_line(stage: str, found: dict[str, Any] | None, last: bool) -> str:
     job = usertext.link(str(found.get("url", "")), usertext.raw(str(found.get("job", stage)))) or name
     if last and status == "scheduled":
         at = found.get("scheduled_at")
-        when_text = f" for {when_full(datetime.fromisoformat(str(at).replace('Z', '+00:00')))}" if at else ""
+        when_text = f" for {date_token(datetime.fromisoformat(str(at).replace('Z', '+00:00')))}" if at else ""
         return f"{ICONS[status]} {job}: production is scheduled{when_text} (the delayed job); `Expedite` runs it now"
-    return f"{ICONS.get(status, ':grey_question:')} {job} {status}{when(found.get('at'))}"
+    return f"{ICONS.get(status, ':grey_question:')} {job} {status}{reached_at(found.get('at'))}"
 
 
 def headline(train: Train, stages: Sequence[str]) -> str:
@@ -126,15 +126,9 @@ def expedited(train: Train, user: str) -> str:
 
 def lock_reminder(name: str, start: datetime, end: datetime) -> str:
     return (
-        f":lock: Production change lock *{usertext.raw(name)}* starts {when_full(start)} and ends {when_full(end)}; "
+        f":lock: Production change lock *{usertext.raw(name)}* starts {date_token(start)} and ends {date_token(end)}; "
         "you are one of its DRIs. At its start I file its PCL issue and open the production::blocker; at its "
         "end I lift the blocker and close the issue."
-    )
-
-
-def when_full(moment: datetime) -> str:
-    return (
-        f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC>"
     )
 
 

@@ -48,7 +48,7 @@ def file_pcl(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
     lock = next((c for c in ctx.config.section(DeploysSection).change_locks if locks.key(c) == effect.lock), None)
     if lock is None:
         raise Gone("the change lock is no longer configured")
-    start, end = lock.start.replace(tzinfo=ctx.zone), lock.to.replace(tzinfo=ctx.zone)
+    start, end = lock.span(ctx.zone)
     try:
         project = configured(ctx.gitlab).projects.get(effect.project, lazy=True)
         template = issue_template(project, locks.TEMPLATE)

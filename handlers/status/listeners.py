@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import UTC, timedelta
 from functools import partial
@@ -12,7 +11,7 @@ from handlers.status.config import StatusSection
 from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall
 from slackbot.context import BotContext
-from slackbot.edge import Answer
+from slackbot.edge import Answer, bearer_ok
 from slackbot.inbox import InboxEvent, Rejected
 from slackbot.webhooks import WebhookRejected
 from slackbot.work import Work
@@ -61,7 +60,7 @@ def heartbeat_hook(ctx: BotContext, name: str, headers: dict[str, str], body: by
     token = ctx.settings.alerts_token
     if not token:
         return Answer.json(404, {"message": "heartbeats are not configured"})
-    if not hmac.compare_digest(headers.get("authorization", "").encode("utf-8", "replace"), f"Bearer {token}".encode()):
+    if not bearer_ok(headers, token):
         log.warning("a check-in of heartbeat %s with a missing or wrong bearer token was refused", name)
         return Answer.json(401, {"message": "invalid bearer token"})
     minute = int(ctx.clock.now().timestamp()) // 60  # a retried request within the minute counts once

@@ -10,16 +10,10 @@ from handlers.status.events import Addition
 from handlers.status.models import ProbeOutage, ProbeState
 from handlers.status.pipelines import MAX_JOBS_LISTED, Job, PipelineEvent
 from slackbot.durations import format_duration
-from slackbot.mrkdwn import escape, label, truncate
+from slackbot.mrkdwn import date_token, escape, label, truncate
 
 ERROR_LENGTH = 500
 COMMIT_TITLE = 200
-
-
-def when(moment: datetime) -> str:
-    """A Slack date token: each reader sees it in their own timezone."""
-    stamp = int(moment.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
 def alert(outage: ProbeOutage, ended: bool = False) -> str:
@@ -28,12 +22,12 @@ def alert(outage: ProbeOutage, ended: bool = False) -> str:
         lasted = format_duration(outage.ended_at - outage.started_at)
         return (
             f":large_green_circle: *{name} recovered* after {lasted}"
-            f" (down since {when(outage.started_at)}, {outage.failures} failed checks)\n{url}"
+            f" (down since {date_token(outage.started_at)}, {outage.failures} failed checks)\n{url}"
         )
     return (
         f":red_circle: *{name} is down*\n{url}\n"
         f"Error: {escape(truncate(outage.last_error, ERROR_LENGTH))}\n"
-        f"Since: {when(outage.started_at)} ({outage.failures} failed checks in a row)"
+        f"Since: {date_token(outage.started_at)} ({outage.failures} failed checks in a row)"
     )
 
 
@@ -46,7 +40,7 @@ def certificate_warning(probe: Probe, expires: datetime, days_left: int) -> str:
     days = "less than a day" if days_left < 1 else f"{days_left} day{'s' if days_left != 1 else ''}"
     return (
         f":warning: The TLS certificate of *{escape(probe.name)}* ({escape(probe.url)}) expires in {days}, "
-        f"on {when(expires)}."
+        f"on {date_token(expires)}."
     )
 
 

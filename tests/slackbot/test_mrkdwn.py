@@ -1,6 +1,9 @@
 """Slack's text rules: raw text escaped, Slack's own text kept, labels plain, long text cut cleanly."""
 
-from slackbot.mrkdwn import capped, escape, fit, label, normalise, plain, truncate
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from slackbot.mrkdwn import capped, date_token, escape, fit, label, normalise, plain, truncate
 
 SLACK_TEXT = "Ask <@U0JAMES01> about <https://x.example/a?b=1&amp;c=2|the runbook> in <#C0123ABCD|ops> &amp; &lt;b&gt;"
 
@@ -43,3 +46,10 @@ def test_a_person_named_in_a_command_is_a_mention_or_a_bare_user_id() -> None:
     assert mentioned_user("W0ENTERPR1") == "W0ENTERPR1"
     for not_a_person in ("james", "@james", "<#C0123456|general>", "U0JAMES01x!", ""):
         assert mentioned_user(not_a_person) is None
+
+
+def test_a_date_token_falls_back_to_utc_whatever_zone_its_moment_is_in() -> None:
+    madrid = datetime(2026, 12, 20, 6, 0, tzinfo=ZoneInfo("Europe/Madrid"))
+    assert date_token(madrid) == "<!date^1797742800^{date_short_pretty} {time}|2026-12-20 05:00 UTC>"
+    assert date_token(datetime(2026, 12, 20, 5, 0, tzinfo=UTC)) == date_token(madrid)
+    assert date_token(madrid, time_only=True) == "<!date^1797742800^{time}|05:00 UTC>"

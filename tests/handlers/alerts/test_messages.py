@@ -1,8 +1,5 @@
 """What a group's message shows of a tool's text and links: inert, and links only as http(s) URLs
-behind the bot's own labels; moments given in UTC for clients that cannot render ``<!date>``."""
-
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+behind the bot's own labels."""
 
 from handlers.alerts import messages
 from handlers.alerts.models import Alert, AlertGroup
@@ -25,9 +22,3 @@ def test_a_tools_text_mentions_nobody_and_cannot_disguise_a_link() -> None:
     )
     group = AlertGroup(id=1, labels={"alertname": "<!channel> CPU", "service": "*bold*"}, service="*bold*")
     assert messages.title(group) == "&lt;!channel&gt; CPU · *bold*"
-
-
-def test_moments_fall_back_to_utc_whatever_zone_they_are_in() -> None:
-    madrid = datetime(2026, 12, 20, 6, 0, tzinfo=ZoneInfo("Europe/Madrid"))
-    assert messages.when(madrid).endswith("|2026-12-20 05:00 UTC>")
-    assert messages.when(datetime(2026, 12, 20, 5, 0, tzinfo=UTC)) == messages.when(madrid)
