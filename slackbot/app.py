@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 
 from slackbot import charts, pagerduty
 from slackbot.access import Access, GroupMembers, People
-from slackbot.capability import Capability
+from slackbot.capability import Capability, named_channels
 from slackbot.channels import SlackUnavailable, WorkspaceCache, identify, resolve_channels
 from slackbot.charts import Charts
 from slackbot.clock import Clock, SystemClock
@@ -127,6 +127,7 @@ def build_bot(
         config,
         WorkspaceCache(db),
         clock.now(),
+        named_channels(config, capabilities),
     )
     requests_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics)
     delivery_client = make_web_client(settings.bot_token, settings.slack_api_url, metrics, retries=False)
@@ -206,7 +207,7 @@ def build_bot(
 
 
 def _learn_workspace(
-    client: WebClient, config: Config, cache: WorkspaceCache, now: datetime
+    client: WebClient, config: Config, cache: WorkspaceCache, now: datetime, named: dict[str, str]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Who the bot is and where its channels are: from Slack, or from the last start while Slack refuses."""
     try:
@@ -216,7 +217,7 @@ def _learn_workspace(
     except SlackUnavailable:
         raise StartupError("Slack did not answer auth.test, and no earlier start is remembered") from None
     try:
-        return identity, resolve_channels(client, config.channels, cache, now)
+        return identity, resolve_channels(client, config.channels, cache, now, named)
     except SlackApiError as exc:
         raise StartupError(f"could not look up Slack channels: {exc.response.get('error')}") from None
     except SlackUnavailable:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from slackbot.config import CHANNEL_KEYS, looks_like_channel_id
 
 if TYPE_CHECKING:
+    from slackbot.config import Config
     from slackbot.context import BotContext
 
 ENTRY_POINT_GROUP = "fulfillbot"
@@ -45,3 +48,17 @@ def installed() -> list[Capability]:
 
 def config_sections(capabilities: Sequence[Capability]) -> list[type]:
     return [section for capability in capabilities for section in capability.sections]
+
+
+def named_channels(config: Config, capabilities: Sequence[Capability]) -> dict[str, str]:
+    """The channels capability sections name by name rather than by a ``[channels]`` key or an ID
+    (a section lists its channel keys in ``NAMED_CHANNELS``): looked up at start, by their key path
+    (``reviews.ux_channel``)."""
+    found: dict[str, str] = {}
+    for kind in config_sections(capabilities):
+        section: Any = config.section(kind)
+        for name in getattr(kind, "NAMED_CHANNELS", ()):
+            ref = str(getattr(section, name)).lstrip("#")
+            if ref and ref not in CHANNEL_KEYS and not looks_like_channel_id(ref):
+                found[f"{kind.KEY}.{name}"] = ref  # type: ignore[attr-defined]
+    return found

@@ -115,10 +115,18 @@ def _channels(pages: Iterable[Any]) -> list[SlackChannel]:
 
 
 def resolve_channels(
-    client: WebClient, section: ChannelsSection, cache: WorkspaceCache, now: datetime
+    client: WebClient,
+    section: ChannelsSection,
+    cache: WorkspaceCache,
+    now: datetime,
+    optional: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Map each channel key (questions, status, ...) to its ID, joining public channels on the way."""
-    refs = {key: str(getattr(section, key)).lstrip("#") for key in CHANNEL_KEYS}
+    """Map each channel key (questions, status, ...) to its ID, joining public channels on the way.
+
+    ``optional`` names more channels a capability posts to by name (``reviews.ux_channel``): one
+    that is not found is a warning, not a reason to refuse to start, and is left out."""
+    required = {key: str(getattr(section, key)).lstrip("#") for key in CHANNEL_KEYS}
+    refs = required | {key: ref.lstrip("#") for key, ref in (optional or {}).items()}
     resolved: dict[str, str] = {}
     for key, ref in refs.items():
         cached = cache.get(f"channel:{key}:{ref}")
@@ -148,12 +156,14 @@ def resolve_channels(
         log.info("joined %s for channels.%s", refs[key], key)
     problems = [
         f'channels.{key}: channel "{ref}" was not found; create it, or invite the bot if it is private'
-        for key, ref in refs.items()
+        for key, ref in required.items()
         if key not in resolved
     ]
     if problems:
         raise ConfigError(problems)
-    for key, ref in refs.items():
+    for key in sorted(set(refs) - set(resolved)):
+        log.warning('%s: channel "%s" was not found; what goes there is refused until it exists', key, refs[key])
+    for key, ref in [(k, r) for k, r in refs.items() if k in resolved]:
         if cache.get(f"channel:{key}:{ref}") != resolved[key]:
             cache.put(f"channel:{key}:{ref}", resolved[key], now)
     return resolved

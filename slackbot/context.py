@@ -17,7 +17,7 @@ from slackbot.access import Access
 from slackbot.charts import Charts
 from slackbot.clock import Clock
 from slackbot.commands import CommandRegistry
-from slackbot.config import Config, Settings
+from slackbot.config import Config, Settings, channel_problem
 from slackbot.db import Database
 from slackbot.executor import TrackingExecutor
 from slackbot.home import HomeSections
@@ -73,6 +73,13 @@ class BotContext:
     def channel(self, key_or_id: str) -> str:
         """The ID of a channel key from ``[channels]``; IDs pass through."""
         return self.channels.get(key_or_id, key_or_id)
+
+    def named_channel(self, path: str, ref: str) -> str | None:
+        """The ID of a channel a section names (``reviews.ux_channel``): a ``[channels]`` key or an ID
+        as ``channel`` gives it, a name as looked up at start; None if it was not found."""
+        if channel_problem(ref.lstrip("#")) is None:
+            return self.channel(ref.lstrip("#"))
+        return self.channels.get(path)
 
     @contextmanager
     def work(self) -> Iterator[Work]:

@@ -62,3 +62,23 @@ def marker(secret: str, what: str) -> str:
     text they give the bot, for this issue or one not filed yet."""
     digest = hmac.new(secret.encode(), what.encode(), hashlib.sha256).hexdigest()[:20]
     return f"fulfillbot-{what}-{digest}"
+
+
+def user_id(client: gitlab.Gitlab, username: str) -> int:
+    """The GitLab user of a username (``GET /users?username=``): refused for good when none."""
+    found = client.users.list(username=username, get_all=False)
+    if not found:
+        raise Refused(f"GitLab has no user {username!r}")
+    return int(found[0].id)
+
+
+def create_issue_once(project: Any, fields: dict[str, Any], secret: str, what: str) -> Any:
+    """File an issue whose description starts with the hidden ``marker`` of ``what``, or find the
+    one an earlier try filed (its answer lost on the way), so a retry never files it twice."""
+    found_by = marker(secret, what)
+    line = f"<!-- {found_by} -->"
+    wanted = {"search": found_by, "in": "description"}  # "in" is a Python keyword: passed as a dict
+    found = [i for i in project.issues.list(query_parameters=wanted, get_all=False) if line in (i.description or "")]
+    if found:
+        return found[0]
+    return project.issues.create({**fields, "description": f"{line}\n{fields.get('description', '')}"})

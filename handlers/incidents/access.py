@@ -41,6 +41,7 @@ UPDATE = responders_may("post an incident's status update")
 ISSUE = responders_may("file an incident's GitLab issue")
 STOP_DEPLOYS = responders_may("stop auto-deploy for an incident")
 PAGE = responders_may("page people into an incident")
+FOLLOWUP = responders_may("file an incident's follow-up")
 
 
 def can_page(access: Access, session: Session, chain: Iterable[Level], user: str) -> bool:

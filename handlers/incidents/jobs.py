@@ -1,13 +1,17 @@
 """Scheduled: the escalation steps that are due (first on every tick), reminders to leads who have
-not posted a status update for ``update_every``, and incident channels due to be archived."""
+not posted a status update for ``update_every``, incident channels due to be archived, and each
+follow-up owner's weekly reminder."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import partial
 
-from handlers.incidents import service
+from sqlalchemy.orm import Session
+
+from handlers.incidents import followups, messages, service
 from handlers.incidents.config import IncidentsSection
+from handlers.questions import api as questions
 from slackbot.context import BotContext
 from slackbot.outbox import Priority
 
@@ -38,7 +42,37 @@ def archive_rooms(ctx: BotContext, now: datetime) -> None:
             service.archive_room(work, incident_id)
 
 
+REMINDER_TIME = time(9, 0)  # Mondays, team time
+
+
+def remind_owners(ctx: BotContext, now: datetime) -> None:
+    """On Mondays from 09:00 (team time), one DM per owner listing their open follow-ups; once a
+    week, after a restart too (the week's key is claimed with the DM)."""
+    local = now.astimezone(ctx.zone)
+    if local.weekday() != 0 or local.time() < REMINDER_TIME:
+        return
+    monday = local.date()
+    with ctx.db.reading() as session:
+        owners = sorted(followups.open_by_owner(session))
+    for owner in owners:
+        with ctx.work() as work:
+            if ctx.once(work, f"followup-reminder:{owner}:{monday.isoformat()}"):
+                mine = followups.open_by_owner(work.session).get(owner, [])
+                if mine:
+                    work.slack.post(owner, messages.followup_reminder(mine))
+
+
+def digest_lines(session: Session, now: datetime) -> list[str]:
+    """The weekly questions digest's line on follow-ups (asked through ``questions.DIGEST_LINES``)."""
+    still_open, done = followups.counts(session, now - timedelta(days=7))
+    if not still_open and not done:
+        return []
+    return [f":memo: Incident follow-ups: {still_open} open, {done} done in the last 7 days."]
+
+
 def register(ctx: BotContext) -> None:
+    ctx.scheduler.add("incidents.followup_reminders", partial(remind_owners, ctx))
+    ctx.providers.provide(questions.DIGEST_LINES, digest_lines)
     ctx.scheduler.add("incidents.escalation", partial(run_due, ctx), Priority.URGENT)
     ctx.scheduler.add("incidents.update_reminders", partial(remind_leads, ctx), Priority.URGENT)
     if ctx.config.section(IncidentsSection).channel:

@@ -8,11 +8,12 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from handlers.blockers import api as blockers
-from handlers.incidents import access, charts, messages, service
+from handlers.incidents import access, charts, followups, messages, service
 from handlers.incidents.config import IncidentsSection
 from handlers.incidents.declaring import declare, paging
 from handlers.incidents.models import Incident
@@ -22,8 +23,11 @@ from slackbot.charts import answer_with_chart
 from slackbot.commands import CommandCall, UsageError, weeks
 from slackbot.context import BotContext
 from slackbot.home import HomeChanged
-from slackbot.interactions import Click, Shortcut
+from slackbot.inbox import InboxEvent, Rejected
+from slackbot.interactions import Click, Shortcut, Submission, text_at
 from slackbot.mrkdwn import escape, mentioned_user, normalise, truncate
+from slackbot.payload import whole
+from slackbot.webhooks import WebhookRejected
 from slackbot.work import Work
 
 BUTTON_RULES = {
@@ -191,7 +195,9 @@ def update_command(ctx: BotContext, call: CommandCall) -> str:
 
 
 def lead_command(ctx: BotContext, call: CommandCall) -> str:
-    lead = person(ctx, call.text.split()[-1] if call.text.split() else "")
+    lead = person(
+        ctx, call.text.split()[-1] if call.text.split() else "", "name the new lead, `/incident lead 12 @vitaly`"
+    )
     with ctx.work() as work:
         incident, _rest = target(ctx, work, call.text, "/incident lead 12 @vitaly")
         ctx.access.require(access.LEAD, call.user_id, incident, work.session)
@@ -199,15 +205,15 @@ def lead_command(ctx: BotContext, call: CommandCall) -> str:
         return answer or f"<@{lead}> now leads incident #{incident.id}."
 
 
-def person(ctx: BotContext, token: str) -> str:
+def person(ctx: BotContext, token: str, example: str) -> str:
     """The active person a command names (a mention, a user ID, or ``@name`` of a known profile):
-    asked of Slack before the unit of work, so nobody is made lead who cannot be reached."""
+    asked of Slack before the unit of work, so nobody is made lead (or owner) who cannot be reached."""
     user = mentioned_user(token)
     if user is None and token.startswith("@"):
         with ctx.db.reading() as session:
             user = ctx.directory.named(session, token)
     if user is None:
-        raise UsageError(f"`{token}` is not someone I know: name the new lead, `/incident lead 12 @vitaly`.")
+        raise UsageError(f"`{token}` is not someone I know: {example}.")
     if not ctx.access.people.is_active_human(user):
         raise UsageError(f"`{token}` is not an active person in this workspace.")
     return user
@@ -275,6 +281,71 @@ def issue_command(ctx: BotContext, call: CommandCall) -> str:
             return f"The issue for incident #{incident.id} is being filed."
         service.request_issue(work, incident)
         return f"Filing the GitLab incident issue for #{incident.id}; the link follows in its thread or channel."
+
+
+FOLLOWUP_EXAMPLE = "`/incident followup 12 alert on checkout errors @vitaly`"
+
+
+def followup_command(ctx: BotContext, call: CommandCall) -> str:
+    """``/incident followup ID TEXT [@owner]``: the owner (the asker if none) is asked of Slack first."""
+    words = call.text.split()
+    if len(words) < 2 or not words[0].lstrip("#").isdigit():
+        raise UsageError(f"Give the incident and what should be done: {FOLLOWUP_EXAMPLE}.")
+    owner = call.user_id
+    if len(words) > 2 and (words[-1].startswith("@") or mentioned_user(words[-1])):
+        owner, words = person(ctx, words[-1], f"name the owner, {FOLLOWUP_EXAMPLE}"), words[:-1]
+    if ctx.gitlab is None:
+        raise UsageError("GitLab is not configured (`GITLAB_TOKEN`), so a follow-up cannot be filed as an issue.")
+    with ctx.work() as work:
+        incident, _rest = target(ctx, work, words[0], FOLLOWUP_EXAMPLE)
+        return file_followup(ctx, work, incident, normalise(" ".join(words[1:])), owner, call.user_id)
+
+
+def file_followup(ctx: BotContext, work: Work, incident: Incident, text: str, owner: str, user: str) -> str:
+    ctx.access.require(access.FOLLOWUP, user, incident, work.session)
+    project = ctx.config.section(IncidentsSection).issue_project(ctx.config)
+    followups.create(work, incident, truncate(text, messages.FOLLOWUP_TEXT), owner, user, project)
+    return f"Filing the follow-up of incident #{incident.id} in {project}, owned by <@{owner}>."
+
+
+def followup_form(ctx: BotContext, click: Click) -> dict[str, Any] | str:
+    if ctx.gitlab is None:
+        return "GitLab is not configured (`GITLAB_TOKEN`), so a follow-up cannot be filed as an issue."
+    with ctx.db.reading() as session:
+        incident = session.get(Incident, int(click.value)) if click.value.isdigit() else None
+        if incident is None:
+            return "That incident no longer exists."
+        ctx.access.require(access.FOLLOWUP, click.user_id, incident, session)
+        return messages.followup_modal(incident)
+
+
+def on_followup_submit(ctx: BotContext, work: Work, submission: Submission) -> dict[str, str] | None:
+    text = text_at(submission.values, "text", "value", "value").strip()
+    if not text:
+        return {"text": "Say what should be done."}
+    incident = service.lock(work.session, int(submission.private_metadata or 0))
+    if incident is None:
+        return {"text": "That incident no longer exists."}
+    owner = text_at(submission.values, "owner", "value", "selected_user") or submission.user_id
+    file_followup(ctx, work, incident, escape(text), owner, submission.user_id)  # a modal's text is raw
+    return None
+
+
+def on_issue(ctx: BotContext, work: Work, item: InboxEvent) -> None:
+    try:
+        event = issue_from_webhook(item.payload)
+    except WebhookRejected as exc:
+        raise Rejected(str(exc)) from None
+    followups.heard_issue(work, *event)
+
+
+def issue_from_webhook(payload: dict[str, Any]) -> tuple[str, int, str]:
+    """GitLab's Issue Hook, as "Issue events" documents it: (project, iid, state); else rejected."""
+    try:
+        attributes = payload["object_attributes"]
+        return str(payload["project"]["path_with_namespace"]), whole(attributes["iid"]), str(attributes["state"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise WebhookRejected(f"not an issue event: {exc!r}") from None
 
 
 def list_command(ctx: BotContext, call: CommandCall) -> str:
@@ -345,3 +416,12 @@ def register(ctx: BotContext) -> None:
         "[--resolved]",
     )
     router.add("stats", partial(stats_command, ctx), "count, MTTA and MTTR", "[weeks]")
+    router.add(
+        "followup",
+        partial(followup_command, ctx),
+        "file a follow-up as a GitLab issue linked to the incident's (owner: you, if nobody)",
+        "ID TEXT [@owner]",
+    )
+    ctx.interactions.on_click_open(messages.FOLLOWUP, partial(followup_form, ctx))
+    ctx.interactions.on_submit(messages.FOLLOWUP_CALLBACK, partial(on_followup_submit, ctx))
+    ctx.on_webhook("issue", issue_from_webhook, partial(on_issue, ctx))

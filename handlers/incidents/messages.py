@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.incidents.models import Incident, TimelineEntry
+from handlers.incidents.models import Followup, Incident, TimelineEntry
 from handlers.incidents.policy import RecentDeploy
+from slackbot import usertext
 from slackbot.durations import format_duration
 from slackbot.home import Blocks, section
 from slackbot.mrkdwn import capped, escape, fit, truncate
@@ -97,7 +98,15 @@ def page(
         text = f":rotating_light: You are paged (level {level + 1} of {level_count}) for *{title(incident)}*"
     if link:
         text += f"\n<{link}|Open it in the status channel>"
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, buttons(incident)]
+    followup = {
+        "type": "button",
+        "action_id": FOLLOWUP,
+        "value": str(incident.id),
+        "text": {"type": "plain_text", "text": "Follow-up"},
+    }
+    actions = buttons(incident)
+    actions = {**actions, "elements": [*actions["elements"], followup]}
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, actions]
 
 
 def page_closed(incident: Incident) -> str:
@@ -181,9 +190,18 @@ def room_intro(incident: Incident, status_link: str) -> tuple[str, list[dict[str
     back = f"\n<{status_link}|The incident in the status channel>" if status_link else ""
     text = (
         f"{ICONS[incident.state]} *{title(incident)}*\nDeclared by <@{incident.declared_by}>."
-        f" Updates: `/incident update {incident.id} TEXT`; notes: `/incident note {incident.id} TEXT`.{back}"
+        f" Updates: `/incident update {incident.id} TEXT`; notes: `/incident note {incident.id} TEXT`;"
+        f" follow-ups: `/incident followup {incident.id} TEXT @owner`.{back}"
     )
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, buttons(incident)]
+    followup = {
+        "type": "button",
+        "action_id": FOLLOWUP,
+        "value": str(incident.id),
+        "text": {"type": "plain_text", "text": "Follow-up"},
+    }
+    actions = buttons(incident)
+    actions = {**actions, "elements": [*actions["elements"], followup]}
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, actions]
 
 
 def lead_dm(incident: Incident, by: str) -> str:
@@ -224,3 +242,64 @@ def deploy_line(deploy: RecentDeploy) -> str:
 def deploys_before(deploys: list[RecentDeploy]) -> str:
     lines = "\n".join(f"• {deploy_line(d)}" for d in deploys)
     return f":package: Production deploys in the 6 hours before this incident:\n{lines}"
+
+
+FOLLOWUP = "incident_followup"
+FOLLOWUP_CALLBACK = "incident_followup_submit"
+FOLLOWUP_TEXT = 1000
+
+
+def followup_line(followup: Followup) -> str:
+    issue = usertext.link(followup.issue_url or "", f"#{followup.issue_iid}") if followup.issue_url else "(filing)"
+    return f"{issue} {truncate(usertext.slack(followup.text), 300)} (owner <@{followup.owner}>)"
+
+
+def followup_filed(followup: Followup) -> str:
+    return f":memo: Follow-up filed: {followup_line(followup)}"
+
+
+def followup_state(followup: Followup) -> str:
+    if followup.state == "closed":
+        return f":white_check_mark: Follow-up done: {followup_line(followup)}"
+    return f":arrows_counterclockwise: Follow-up reopened: {followup_line(followup)}"
+
+
+def followup_owned(followup: Followup, incident: Incident) -> str:
+    return f":memo: <@{followup.created_by}> gave you a follow-up of incident #{incident.id}: {followup_line(followup)}"
+
+
+def followup_reminder(followups: list[Followup]) -> str:
+    lines = [
+        f":memo: Your open incident follow-up{'s' if len(followups) != 1 else ''} (closing the issue closes it here):"
+    ]
+    return "\n".join(capped(lines + [f"• {followup_line(f)}" for f in followups], LISTED + 1))
+
+
+def followup_modal(incident: Incident) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": FOLLOWUP_CALLBACK,
+        "private_metadata": str(incident.id),
+        "title": {"type": "plain_text", "text": f"Follow-up of #{incident.id}"[:24]},
+        "submit": {"type": "plain_text", "text": "File it"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": {"type": "plain_text", "text": "What should be done"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": FOLLOWUP_TEXT,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "owner",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Owner (you, if nobody)"},
+                "element": {"type": "users_select", "action_id": "value"},
+            },
+        ],
+    }

@@ -89,3 +89,23 @@ class IncidentResponder(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     since: Mapped[datetime]
     why: Mapped[str] = mapped_column(String(32))  # paged, lead
+
+
+class Followup(Base):
+    """A follow-up of an incident (``/incident followup``, the `Follow-up` button): a GitLab issue
+    linked to the incident's, with an owner reminded weekly until GitLab says it is closed."""
+
+    __tablename__ = "incident_followups"
+    __table_args__ = (Index("ix_incident_followups_issue", "project", "issue_iid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)  # Slack-encoded, as typed
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # open, closed
+    project: Mapped[str] = mapped_column(String(255))
+    issue_iid: Mapped[int | None]
+    issue_url: Mapped[str | None] = mapped_column(String(2048))
+    closed_at: Mapped[datetime | None]

@@ -5,22 +5,24 @@ open), the incident's channel (created, joined by the people paged, archived), w
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import gitlab
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.incidents import messages, report, service
+from handlers.incidents import followups, messages, report, service
 from handlers.incidents.config import IncidentsSection
-from handlers.incidents.models import Incident
+from handlers.incidents.models import Followup, Incident
 from handlers.incidents.policy import levels
 from slackbot.context import BotContext
 from slackbot.effects import effect_of
-from slackbot.gitlab_client import configured, gitlab_failure
+from slackbot.gitlab_client import configured, create_issue_once, gitlab_failure, user_id
 from slackbot.mrkdwn import is_user_id
-from slackbot.outbox import Delivery, Gone, Sender, TryAgain, still_there
+from slackbot.outbox import Delivery, DeliveryError, Gone, Sender, TryAgain, still_there
 from slackbot.ratelimit import POST_MESSAGE, Call
 from slackbot.slack_effects import post_once, posted, slack_failure
 from slackbot.work import Work
@@ -145,28 +147,70 @@ def send_issue(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
     with ctx.db.reading() as session:
         incident = still_there(session.get(Incident, issue_of(delivery)), "incident")
         entries = service.timeline(session, incident)
-        people = {incident.lead, incident.declared_by, *(e.actor for e in entries)}
+        filed = followups.of_incident(session, incident.id)
+        people = {incident.lead, incident.declared_by, *(e.actor for e in entries), *(f.owner for f in filed)}
         names = ctx.directory.names(session, sorted(p for p in people if p and is_user_id(p)))
         room = f"{ctx.team_url.rstrip('/')}/archives/{incident.room_channel_id}" if incident.room_channel_id else ""
         links = report.Links(status=ctx.link(session, incident.ref), room=room)
         fields = {
             "title": report.title(incident),
-            "description": report.description(incident, entries, names, links, ctx.settings.gitlab_token),
+            "description": report.description(incident, entries, names, links, filed),
             "labels": ",".join(report.labels(incident, settings.labels)),
             "issue_type": "incident",
         }
-        token = ctx.settings.gitlab_token
-        found_by, line = report.issue_marker(incident.id, token), report.marker_line(incident.id, token)
     try:
         project = gitlab_client.projects.get(settings.issue_project(ctx.config), lazy=True)
-        wanted = {"search": found_by, "in": "description"}  # "in" is a Python keyword: passed as a dict
-        found = [
-            i for i in project.issues.list(query_parameters=wanted, get_all=False) if line in (i.description or "")
-        ]
-        issue = found[0] if found else project.issues.create(fields)
+        issue = create_issue_once(project, fields, ctx.settings.gitlab_token, report.issue_key(incident.id))
     except Exception as exc:
         raise gitlab_failure(exc) from None
     return {"url": str(issue.web_url)}
+
+
+ISSUE_PATH = re.compile(r"/-/issues/(\d+)$")
+
+
+def send_followup(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
+    """The follow-up's issue: filed once (its hidden marker), assigned to its owner when
+    ``[[people]]`` gives their GitLab username, and linked to the incident's issue once that is filed."""
+    followup_id = effect_of(delivery, followups.FileFollowup).followup
+    client = configured(ctx.gitlab)
+    with ctx.db.reading() as session:
+        found = still_there(session.get(Followup, followup_id), "follow-up")
+        incident = still_there(session.get(Incident, found.incident_id), "incident")
+        status_link = ctx.link(session, incident.ref)
+    names = {user: ctx.directory.real_name(user) for user in (found.owner, found.created_by)}
+    fields: dict[str, Any] = {
+        "title": report.followup_title(incident, found),
+        "description": report.followup_description(incident, found, names, status_link),
+        "labels": followups.LABEL,
+    }
+    username = next((p.gitlab for p in ctx.config.people if p.slack == found.owner and p.gitlab), "")
+    incident_issue = ISSUE_PATH.search(incident.issue_url or "")
+    try:
+        if username:
+            fields["assignee_ids"] = [user_id(client, username)]
+        project = client.projects.get(found.project, lazy=True)
+        issue = create_issue_once(project, fields, ctx.settings.gitlab_token, f"followup-{followup_id}")
+        if incident_issue is not None:
+            link(issue, found.project, int(incident_issue[1]))
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        raise gitlab_failure(exc) from None
+    return {"iid": int(issue.iid), "url": str(issue.web_url)}
+
+
+def link(issue: Any, project: str, iid: int) -> None:
+    """Relate two issues; a link GitLab already has (409, a retry's) is fine."""
+    try:
+        issue.links.create({"target_project_id": project, "target_issue_iid": iid})
+    except gitlab.exceptions.GitlabCreateError as exc:
+        if exc.response_code != 409:
+            raise
+
+
+def followup_filed(work: Work, delivery: Delivery, result: dict[str, Any]) -> None:
+    followups.filed(work, effect_of(delivery, followups.FileFollowup).followup, result["iid"], result["url"])
 
 
 def issue_retrying(work: Work, delivery: Delivery, error: str) -> None:
@@ -181,6 +225,7 @@ def register(ctx: BotContext) -> None:
     )
     ctx.outbox.register(service.RoomStep.KIND, Sender(send=partial(send_room, ctx), done=room_done, failed=room_failed))
     ctx.outbox.register(service.Say.KIND, Sender(send=partial(send_say, ctx), calls=partial(say_calls, ctx)))
+    ctx.outbox.register(followups.FileFollowup.KIND, Sender(send=partial(send_followup, ctx), done=followup_filed))
     ctx.outbox.register(
         service.FileIssue.KIND,
         Sender(

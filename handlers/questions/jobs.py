@@ -7,6 +7,7 @@ from datetime import datetime, time
 from functools import partial
 
 from handlers.questions import charts, messages, service
+from handlers.questions.api import DIGEST_LINES
 from handlers.questions.config import QuestionsSection
 from handlers.questions.models import Question
 from slackbot.charts import send as send_chart
@@ -64,7 +65,9 @@ def post_digest(ctx: BotContext, now: datetime) -> None:
         oldest, total = service.open_questions(work.session, DIGEST_OLDEST)
         if last_week.asked or total:
             channel = ctx.channel("announcements")
-            work.slack.post(channel, messages.digest(last_week, oldest, total, now))
+            more = ctx.providers.get(DIGEST_LINES)
+            extra = more(work.session, now) if more is not None else []
+            work.slack.post(channel, "\n".join([messages.digest(last_week, oldest, total, now), *extra]))
             recent = service.weekly_stats(work.session, now, DIGEST_WEEKS, ctx.zone)[1:]
             summary = f"Questions per week, the {len(recent)} weeks to {last_week.week_start:%-d %b}"
             send_chart(work.out, channel, charts.NAME, charts.data(recent), summary, charts.alt(recent), summary)

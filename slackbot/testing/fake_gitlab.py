@@ -31,6 +31,9 @@ class FakeGitLab(LoopbackServer):
         self.merge_requests: dict[tuple[str, str], list[dict[str, Any]]] = {}  # the MRs a commit belongs to
         self.milestones: dict[str, list[dict[str, Any]]] = {}
         self.commits: dict[tuple[str, str], dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}  # by username
+        self.mrs: dict[str, list[dict[str, Any]]] = {}  # each project's merge requests
+        self.links: list[tuple[str, int, str, int]] = []  # issue links: (project, iid, target project, iid)
         self.requests: list[tuple[str, str]] = []
         self._failures: list[int] = []
         self._ids = itertools.count(1000)
@@ -49,6 +52,28 @@ class FakeGitLab(LoopbackServer):
         self.issues[path] = []
         self.pipelines[path] = []
         return project
+
+    def add_user(self, username: str) -> dict[str, Any]:
+        user = {"id": next(self._ids), "username": username, "name": username.title(), "state": "active"}
+        self.users[username] = user
+        return user
+
+    def add_merge_request(self, project: str, title: str, author: str = "jdoe") -> dict[str, Any]:
+        with self.lock:
+            mrs = self.mrs.setdefault(project, [])
+            iid = len(mrs) + 1
+            mr = {
+                "id": next(self._ids),
+                "iid": iid,
+                "project_id": self.projects[project]["id"],
+                "title": title,
+                "state": "opened",
+                "author": {"username": author},
+                "reviewers": [],
+                "web_url": f"{self.projects[project]['web_url']}/-/merge_requests/{iid}",
+            }
+            mrs.append(mr)
+            return mr
 
     def add_issue_template(self, project: str, name: str, content: str) -> None:
         self.templates[(project, name)] = content
@@ -161,7 +186,8 @@ class FakeGitLab(LoopbackServer):
             "labels": labels.split(",") if isinstance(labels, str) else list(labels),
             "confidential": bool(data.get("confidential", False)),
             "state": "opened",
-            "assignees": [{"username": u} for u in data.get("assignee_usernames", [])],
+            "assignees": [{"username": u} for u in data.get("assignee_usernames", [])]
+            + [{"id": u["id"], "username": u["username"]} for u in self._users_of(data.get("assignee_ids"))],
             "milestone": data.get("milestone"),
             "issue_type": data.get("issue_type", "issue"),
             "type": str(data.get("issue_type", "issue")).upper(),
@@ -175,6 +201,11 @@ class FakeGitLab(LoopbackServer):
         issue["mentions"] = mentions(description) + [m for c, a in actions if c == "cc" for m in mentions(a)]
         self.issues[project].append(issue)
         return issue
+
+    def _users_of(self, ids: Any) -> list[dict[str, Any]]:
+        """The users of these IDs; like GitLab, an unknown ID is left out, not refused."""
+        wanted = {str(i) for i in (ids if isinstance(ids, list) else str(ids or "").split(",")) if str(i)}
+        return [u for u in self.users.values() if str(u["id"]) in wanted]
 
     def post_issue(self, ref: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
         if not data.get("title"):
@@ -203,6 +234,51 @@ class FakeGitLab(LoopbackServer):
         if event in ("close", "reopen"):
             issue["state"] = "closed" if event == "close" else "opened"
         return 200, issue, {}
+
+    def post_note(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """A comment; as GitLab does, quick actions in it run and are removed, and a note that was
+        nothing but quick actions is not kept."""
+        issue = self._issue(ref, iid)
+        if not str(data.get("body", "")).strip():
+            return 400, {"message": {"note": ["can't be blank"]}}, {}
+        body, actions = quick_actions(str(data["body"]))
+        for command, argument in actions:
+            _run_quick_action(issue, command, argument)
+        note = {"id": next(self._ids), "body": body, "author": {"username": "fulfillbot"}, "system": False}
+        note |= {"created_at": _iso(datetime.now(UTC)), "quick_actions": actions, "mentions": mentions(body)}
+        if body.strip():
+            self.notes.setdefault((self._project(ref), int(iid)), []).append(note)
+        return 201, note, {}
+
+    def post_link(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        """``POST .../issues/:iid/links``: 409 for a link that exists, as GitLab answers."""
+        source = self._issue(ref, iid)
+        target_project = self._project(str(data.get("target_project_id", "")))
+        target = self._issue(target_project, str(data.get("target_issue_iid", "")))
+        link = (self._project(ref), int(iid), target_project, int(target["iid"]))
+        if link in self.links or (link[2], link[3], link[0], link[1]) in self.links:
+            return 409, {"message": "Issue(s) already assigned"}, {}
+        self.links.append(link)
+        return 201, {"source_issue": source, "target_issue": target, "link_type": "relates_to"}, {}
+
+    def list_users(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        found = self.users.get(query.get("username", ""))
+        return 200, [found] if found is not None else [], {}
+
+    def _merge_request(self, ref: str, iid: str) -> dict[str, Any]:
+        found = next((m for m in self.mrs.get(self._project(ref), []) if str(m["iid"]) == iid), None)
+        if found is None:
+            raise KeyError(iid)
+        return found
+
+    def get_merge_request(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        return 200, self._merge_request(ref, iid), {}
+
+    def put_merge_request(self, ref: str, iid: str, query: dict[str, str], data: dict[str, Any]) -> Reply:
+        mr = self._merge_request(ref, iid)
+        if "reviewer_ids" in data:
+            mr["reviewers"] = [{"id": u["id"], "username": u["username"]} for u in self._users_of(data["reviewer_ids"])]
+        return 200, mr, {}
 
     def list_all_issues(self, query: dict[str, str], data: dict[str, Any]) -> Reply:
         return 200, _filter_issues([i for issues in self.issues.values() for i in issues], query), {}
@@ -320,6 +396,11 @@ ROUTES = [
     (PROJECT + r"/issues/(\d+)", "GET", "get_issue"),
     (PROJECT + r"/issues/(\d+)", "PUT", "put_issue"),
     (PROJECT + r"/issues/(\d+)/notes", "GET", "list_notes"),
+    (PROJECT + r"/issues/(\d+)/notes", "POST", "post_note"),
+    (PROJECT + r"/issues/(\d+)/links", "POST", "post_link"),
+    (r"/api/v4/users", "GET", "list_users"),
+    (PROJECT + r"/merge_requests/(\d+)", "GET", "get_merge_request"),
+    (PROJECT + r"/merge_requests/(\d+)", "PUT", "put_merge_request"),
     (PROJECT + r"/pipelines", "GET", "list_pipelines"),
     (PROJECT + r"/pipelines/(\d+)", "GET", "get_pipeline"),
     (PROJECT + r"/pipelines/(\d+)/jobs", "GET", "list_jobs"),

@@ -120,3 +120,106 @@ def job_hook(
         },
         "environment": None,
     }
+
+
+def _project(project: str, web_root: str) -> dict[str, Any]:
+    return {
+        "id": 278964,
+        "name": project.rsplit("/", 1)[-1],
+        "description": "",
+        "web_url": f"{web_root}{project}",
+        "avatar_url": None,
+        "git_ssh_url": f"git@gitlab.example.com:{project}.git",
+        "git_http_url": f"{web_root}{project}.git",
+        "namespace": project.split("/", 1)[0],
+        "visibility_level": 20,
+        "path_with_namespace": project,
+        "default_branch": "main",
+        "homepage": f"{web_root}{project}",
+    }
+
+
+def _user(username: str) -> dict[str, Any]:
+    return {"id": 1, "name": username.title(), "username": username, "avatar_url": "", "email": "[REDACTED]"}
+
+
+def merge_request_hook(
+    project: str,
+    iid: int,
+    action: str,
+    state: str = "opened",
+    user: str = "jdoe",
+    title: str = "Fix the invoice rounding",
+    web_root: str = "https://gitlab.example.com/",
+) -> dict[str, Any]:
+    """A Merge Request Hook body (``X-Gitlab-Event: Merge Request Hook``), as GitLab's "Merge request
+    events" documents it: ``action`` is open, close, reopen, update, approval, approved, unapproval,
+    unapproved or merge; ``user`` is who did it."""
+    url = f"{web_root}{project}/-/merge_requests/{iid}"
+    return {
+        "object_kind": "merge_request",
+        "event_type": "merge_request",
+        "user": _user(user),
+        "project": _project(project, web_root),
+        "object_attributes": {
+            "id": 90000 + iid,
+            "iid": iid,
+            "target_branch": "main",
+            "source_branch": "fix-invoice-rounding",
+            "source_project_id": 278964,
+            "target_project_id": 278964,
+            "author_id": 51,
+            "title": title,
+            "description": "",
+            "created_at": "2026-11-23 08:00:00 UTC",
+            "updated_at": "2026-11-23 09:00:00 UTC",
+            "state": state,
+            "merge_status": "can_be_merged",
+            "detailed_merge_status": "mergeable",
+            "draft": False,
+            "url": url,
+            "action": action,
+        },
+        "labels": [],
+        "changes": {},
+        "repository": {"name": project.rsplit("/", 1)[-1], "url": f"git@gitlab.example.com:{project}.git"},
+        "assignees": [],
+        "reviewers": [],
+    }
+
+
+def issue_hook(
+    project: str,
+    iid: int,
+    action: str,
+    state: str = "opened",
+    title: str = "Follow-up",
+    user: str = "jdoe",
+    web_root: str = "https://gitlab.example.com/",
+) -> dict[str, Any]:
+    """An Issue Hook body (``X-Gitlab-Event: Issue Hook``), as GitLab's "Issue events" documents it:
+    ``action`` is open, close, reopen or update."""
+    return {
+        "object_kind": "issue",
+        "event_type": "issue",
+        "user": _user(user),
+        "project": _project(project, web_root),
+        "object_attributes": {
+            "id": 80000 + iid,
+            "iid": iid,
+            "title": title,
+            "description": "",
+            "state": state,
+            "action": action,
+            "confidential": False,
+            "created_at": "2026-11-23 08:00:00 UTC",
+            "updated_at": "2026-11-23 09:00:00 UTC",
+            "closed_at": "2026-11-23 09:00:00 UTC" if state == "closed" else None,
+            "url": f"{web_root}{project}/-/issues/{iid}",
+            "type": "Issue",
+        },
+        "labels": [],
+        "changes": {},
+        "repository": {"name": project.rsplit("/", 1)[-1], "url": f"git@gitlab.example.com:{project}.git"},
+        "assignees": [],
+    }

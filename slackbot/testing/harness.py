@@ -12,6 +12,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import requests
+
 from slackbot.app import Bot, build_bot
 from slackbot.capability import Capability, installed
 from slackbot.clock import FakeClock
@@ -39,6 +41,13 @@ TEAM = (
     Person("U0BOB0001", "bob", "America/Los_Angeles"),
     Person("U0ADMIN01", "admin", "UTC"),
 )
+UX_CHANNEL = "s_fulfillment_ux"
+HOOK_EVENTS = {  # GitLab's X-Gitlab-Event of each object_kind
+    "pipeline": "Pipeline Hook",
+    "build": "Job Hook",
+    "merge_request": "Merge Request Hook",
+    "issue": "Issue Hook",
+}
 ASKER = Person("U0ASKER01", "sam", "America/New_York")
 
 
@@ -55,12 +64,14 @@ def manifest_scopes() -> list[str] | None:
 
 
 def standard_workspace(sim: SlackSimulator, config: Config) -> None:
-    """The department's workspace: its people, one asker from another team, and the five channels."""
+    """The department's workspace: its people, one asker from another team, the five channels and
+    the UX channel (``[reviews] ux_channel``)."""
     for person in (*TEAM, ASKER):
         sim.add_user(person.id, person.name, tz=person.tz)
     members = [p.id for p in (*TEAM, ASKER)]
     for key in ("questions", "announcements", "engineering", "daily", "status"):
         sim.add_channel(config.channel_ref(key), members=members)
+    sim.add_channel(UX_CHANNEL, members=members)
     sim.add_usergroup("fulfillment-engineering", [p.id for p in TEAM[:4]])
 
 
@@ -167,6 +178,22 @@ class Harness:
             self.bot.ctx.scheduler.wait_background()
         else:
             self.bot.settle()
+
+    def gitlab_hook(self, body: dict[str, Any]) -> int:
+        """Deliver a GitLab webhook body as GitLab does (its event header, the secret token), wait
+        until it is processed, and give the HTTP status of the answer."""
+        kind = str(body.get("object_kind", ""))
+        answer = requests.post(
+            self.url + "/gitlab/webhook",
+            json=body,
+            headers={
+                "X-Gitlab-Token": self.settings().gitlab_webhook_secret,
+                "X-Gitlab-Event": HOOK_EVENTS.get(kind, ""),
+            },
+            timeout=10,
+        )
+        self.settle()
+        return answer.status_code
 
     def tick(self) -> bool:
         did_work = self.bot.ctx.scheduler.tick()

@@ -97,3 +97,38 @@ def test_fake_pagerduty_validates_events_v2() -> None:
         assert server.events == [trigger]
     finally:
         server.stop()
+
+
+def test_fake_gitlab_sets_reviewers_as_gitlab_does(fake_gitlab: FakeGitLab) -> None:
+    """``reviewer_ids`` replaces the reviewers; an ID of nobody is left out, not refused; an MR that
+    does not exist is 404."""
+    project_path = "gitlab-org/fulfillment-meta"
+    vitaly = fake_gitlab.add_user("vitaly")
+    fake_gitlab.add_merge_request(project_path, "Fix rounding")
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    assert [u.id for u in client.users.list(username="vitaly")] == [vitaly["id"]]
+    assert client.users.list(username="nobody") == []
+    mr = client.projects.get(project_path, lazy=True).mergerequests.get(1)
+    mr.reviewer_ids = [vitaly["id"], 999999]
+    mr.save()
+    assert fake_gitlab.mrs[project_path][0]["reviewers"] == [{"id": vitaly["id"], "username": "vitaly"}]
+    with pytest.raises(gitlab.exceptions.GitlabGetError):
+        client.projects.get(project_path, lazy=True).mergerequests.get(2)
+
+
+def test_fake_gitlab_runs_quick_actions_in_notes_and_refuses_a_link_twice(fake_gitlab: FakeGitLab) -> None:
+    project_path = "gitlab-org/fulfillment-meta"
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    project = client.projects.get(project_path)
+    first = project.issues.create({"title": "Incident"})
+    second = project.issues.create({"title": "Follow-up"})
+    first.notes.create({"body": "a good point\n/close"})
+    assert fake_gitlab.issues[project_path][0]["state"] == "closed"
+    assert fake_gitlab.notes[(project_path, 1)][0]["body"] == "a good point"
+    with pytest.raises(gitlab.exceptions.GitlabCreateError):
+        first.notes.create({"body": " "})
+    second.links.create({"target_project_id": project.id, "target_issue_iid": 1})
+    with pytest.raises(gitlab.exceptions.GitlabCreateError) as twice:
+        second.links.create({"target_project_id": project.id, "target_issue_iid": 1})
+    assert twice.value.response_code == 409
+    assert fake_gitlab.links == [(project_path, 2, project_path, 1)]

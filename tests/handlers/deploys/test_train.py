@@ -39,15 +39,7 @@ def harness(database_url: str, gitlab_server: FakeGitLab) -> Iterator[Harness]:
 
 
 def hook(harness: Harness, body: dict[str, Any]) -> None:
-    event = "Job Hook" if body["object_kind"] == "build" else "Pipeline Hook"
-    answer = requests.post(
-        harness.url + "/gitlab/webhook",
-        json=body,
-        headers={"X-Gitlab-Token": SECRET, "X-Gitlab-Event": event},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    harness.settle()
+    assert harness.gitlab_hook(body) == 200
 
 
 def pipeline(gitlab: FakeGitLab, production: str = "created") -> tuple[int, list[int]]:
