@@ -63,12 +63,15 @@ class Shortcut:
     message_ts: str
     message_text: str
     response_url: str
+    trigger_id: str = ""
+    message_user: str = ""  # who wrote the message (a bot's message has none)
 
 
 ClickHandler = Callable[[Work, Click], str | None]
 ViewFor = Callable[[Click], "dict[str, Any] | str"]
 SubmitHandler = Callable[[Work, Submission], dict[str, str] | None]
 ShortcutHandler = Callable[[Work, Shortcut], str | None]
+ShortcutView = Callable[[Shortcut], "dict[str, Any] | str"]
 
 
 class Interactions:
@@ -160,14 +163,7 @@ class Interactions:
 
     def on_shortcut(self, callback_id: str, handler: ShortcutHandler) -> None:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
-            shortcut = Shortcut(
-                user_id=text_at(body, "user", "id"),
-                callback_id=callback_id,
-                channel_id=text_at(body, "channel", "id"),
-                message_ts=text_at(body, "message", "ts") or text_at(body, "message_ts"),
-                message_text=text_at(body, "message", "text"),
-                response_url=text_at(body, "response_url"),
-            )
+            shortcut = _shortcut(callback_id, body)
             if not shortcut.user_id or not shortcut.channel_id:
                 ack()
                 log.warning("ignored a %s shortcut without a user or a channel", callback_id)
@@ -175,6 +171,25 @@ class Interactions:
             self._answer(ack, shortcut.response_url, f"the {callback_id} shortcut", lambda w: handler(w, shortcut))
 
         listener.__name__ = f"shortcut_{callback_id}"
+        self.bolt.shortcut(callback_id)(listener)
+
+    def on_shortcut_open(self, callback_id: str, view_for: ShortcutView) -> None:
+        """A message shortcut that opens a modal: ``view_for(shortcut)`` (reads only) gives the view,
+        or what to tell the person instead."""
+
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            shortcut = _shortcut(callback_id, body)
+            try:
+                view = view_for(shortcut) if shortcut.user_id and shortcut.channel_id else "That came without a user."
+            except NotAllowed as refused:
+                view = str(refused)
+            problem = view if isinstance(view, str) else self.open_view(shortcut.trigger_id, view)
+            ack()
+            if problem:
+                with self.outbox.work() as work:
+                    work.slack.respond(shortcut.response_url, problem)
+
+        listener.__name__ = f"open_shortcut_{callback_id}"
         self.bolt.shortcut(callback_id)(listener)
 
     def _answer(self, ack: Ack, response_url: str, what: str, run: Callable[[Work], str | None]) -> None:
@@ -193,6 +208,19 @@ class Interactions:
             tell_directly(response_url, FAILED)
             return
         ack()
+
+
+def _shortcut(callback_id: str, body: dict[str, Any]) -> Shortcut:
+    return Shortcut(
+        user_id=text_at(body, "user", "id"),
+        callback_id=callback_id,
+        channel_id=text_at(body, "channel", "id"),
+        message_ts=text_at(body, "message", "ts") or text_at(body, "message_ts"),
+        message_text=text_at(body, "message", "text"),
+        response_url=text_at(body, "response_url"),
+        trigger_id=text_at(body, "trigger_id"),
+        message_user=text_at(body, "message", "user"),
+    )
 
 
 def _click(body: dict[str, Any]) -> Click:

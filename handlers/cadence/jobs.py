@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
 
+from handlers.cadence.api import PLACEHOLDERS
 from handlers.cadence.config import Cadence, CadenceSection
 from slackbot.context import BotContext
 
@@ -42,7 +44,15 @@ def announce(ctx: BotContext, now: datetime) -> None:
     with ctx.work() as work:
         for entry, fire in due:
             if ctx.once(work, f"cadence:{entry_key(entry)}:{fire.isoformat()}"):
-                work.slack.post(ctx.channel(entry.channel), entry.text)
+                work.slack.post(ctx.channel(entry.channel), filled(ctx, work.session, entry.text))
+
+
+def filled(ctx: BotContext, session: Session, text: str) -> str:
+    """The text with the placeholders other capabilities answer (``{retrospective}``) filled in."""
+    answer = ctx.providers.get(PLACEHOLDERS)
+    for placeholder, value in (answer(session) if answer is not None and "{" in text else {}).items():
+        text = text.replace(placeholder, value)
+    return text
 
 
 def register(ctx: BotContext) -> None:

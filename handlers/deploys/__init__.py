@@ -2,8 +2,11 @@
 pipeline of ``[deploys] ref``, with `Block` (a production::blocker) and `Expedite` (the delayed
 production job run now), and ``/deploys``."""
 
-from handlers.deploys import jobs, listeners, senders
+from functools import partial
+
+from handlers.deploys import jobs, listeners, retro, senders
 from handlers.deploys.config import DeploysSection
+from handlers.retrospectives import api as retrospectives
 from slackbot.capability import Capability, Command
 from slackbot.context import BotContext
 
@@ -12,6 +15,8 @@ def register(ctx: BotContext) -> None:
     listeners.register(ctx)
     senders.register(ctx)
     jobs.register(ctx)
+    seen: retrospectives.Seen = partial(retro.seen, ctx.config.section(DeploysSection), ctx.zone)
+    ctx.providers.provide(retrospectives.DEPLOYS, seen)
 
 
 CAPABILITY = Capability(

@@ -6,7 +6,8 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from handlers.standups import charts, jobs, listeners, messages, schedule
+from handlers.retrospectives import api as retrospectives
+from handlers.standups import charts, jobs, listeners, messages, retro, schedule
 from handlers.standups.config import StandupsSection, members
 from handlers.standups.models import StandupEntry
 from slackbot.capability import Capability, Command
@@ -28,6 +29,8 @@ def home_section(ctx: BotContext, session: Session, user_id: str, now: datetime)
 def register(ctx: BotContext) -> None:
     listeners.register(ctx)
     jobs.register(ctx)
+    seen: retrospectives.Seen = partial(retro.seen, ctx.directory)
+    ctx.providers.provide(retrospectives.STANDUPS, seen)
     ctx.charts.register(charts.NAME, charts.render)
     ctx.home.add(HOME_ORDER, partial(home_section, ctx))
 

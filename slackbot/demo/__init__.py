@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from slackbot.capability import config_sections, installed
 from slackbot.config import Config, parse_config
-from slackbot.demo.scenes import DEMO_ALERTS_TOKEN, DEMO_WEBHOOK_SECRET, INTAKE_PROJECT, SCENES
+from slackbot.demo.scenes import DEMO_ALERTS_TOKEN, DEMO_WEBHOOK_SECRET, INTAKE_PROJECT, RETRO_PROJECT, SCENES
 from slackbot.durations import format_duration
 from slackbot.testing.endpoint import FlippableEndpoint
 from slackbot.testing.fake_gitlab import FakeGitLab
@@ -175,6 +175,19 @@ access = "public"
 [async_updates]
 day = "wed"
 
+[reviews]
+maintainers = ["U0VITALY1"]
+database_reviewers = ["U0JAMES01"]
+
+[retrospectives]
+project = "RETRO_PROJECT"
+day = 9
+
+[[cadence]]
+cron = "0 9 9 * *"
+channel = "announcements"
+text = "The monthly async retrospective is open, please add your contributions: {retrospective}"
+
 [[cadence]]
 cron = "0 9 26 * *"
 channel = "announcements"
@@ -194,6 +207,7 @@ INTAKE_TEMPLATE_NAME = "intake"
 def demo_config(probe_url: str) -> Config:
     text = DEMO_CONFIG.replace("PROBE_URL", probe_url).replace("APP_PROJECT", APP_PROJECT)
     text = text.replace("INTAKE_PROJECT", INTAKE_PROJECT).replace("INTAKE_TEMPLATE", INTAKE_TEMPLATE_NAME)
+    text = text.replace("RETRO_PROJECT", RETRO_PROJECT)
     raw = tomllib.loads(text)
     return parse_config(raw, config_sections(installed()))
 
@@ -216,6 +230,9 @@ def demo_gitlab() -> FakeGitLab:
     server.add_project(APP_PROJECT)
     server.add_project(INTAKE_PROJECT)
     server.add_issue_template(INTAKE_PROJECT, INTAKE_TEMPLATE_NAME, INTAKE_TEMPLATE)
+    server.add_project(RETRO_PROJECT)
+    for username in ("jameslopez", "vitallium"):
+        server.add_user(username)
     return server
 
 

@@ -7,12 +7,12 @@ nothing from the capabilities' code.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import requests
 
-from slackbot.testing.gitlab_payloads import job_hook, pipeline_hook
+from slackbot.testing.gitlab_payloads import issue_hook, job_hook, merge_request_hook, pipeline_hook
 from slackbot.testing.harness import ASKER, TEAM
 from slackbot.testing.monitoring import Alert, Alertmanager
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 INTAKE_PROJECT = "gitlab-org/fulfillment-meta"  # the demo config's [gitlab] intake_project
 DEMO_WEBHOOK_SECRET = "demo-webhook-secret"
 DEMO_ALERTS_TOKEN = "demo-alerts-token"
+RETRO_PROJECT = "gl-retrospectives/fulfillment"  # the demo config's [retrospectives] project
 
 
 def help_scene(tour: Tour) -> None:
@@ -151,13 +152,6 @@ def alert_storm_scene(tour: Tour) -> None:
     tour.driver.click(james, "Resolve", channel="s_fulfillment_status")
 
 
-def gitlab_hook(tour: Tour, body: dict[str, Any]) -> None:
-    event = "Job Hook" if body["object_kind"] == "build" else "Pipeline Hook"
-    headers = {"X-Gitlab-Token": DEMO_WEBHOOK_SECRET, "X-Gitlab-Event": event}
-    requests.post(tour.harness.url + "/gitlab/webhook", json=body, headers=headers, timeout=30)
-    tour.harness.settle()
-
-
 def deploy_train_scene(tour: Tour) -> None:
     james, vitaly = TEAM[0].id, TEAM[1].id
     project = tour.harness.config.gitlab.app_project
@@ -172,18 +166,67 @@ def deploy_train_scene(tour: Tour) -> None:
     first, jobs = train("scheduled")
     tour.narrate("a merge to staging rides the train: deployed to staging, E2E passes, production is delayed")
     for name, job, status in zip(stages, jobs, ("success", "success", "scheduled"), strict=True):
-        gitlab_hook(tour, job_hook(project, first, job, name, status))
+        tour.harness.gitlab_hook(job_hook(project, first, job, name, status))
     tour.narrate("at verification Vitaly sees wrong invoice totals: he blocks the train")
     tour.driver.click(vitaly, "Block", channel="s_fulfillment_status")
     tour.narrate("the fix is merged; James lifts the blocker and expedites the fix's train")
     second, fix_jobs = train("scheduled")
     for name, job, status in zip(stages, fix_jobs, ("success", "success", "scheduled"), strict=True):
-        gitlab_hook(tour, job_hook(project, second, job, name, status))
+        tour.harness.gitlab_hook(job_hook(project, second, job, name, status))
     tour.driver.command(james, "/blocker", "lift", channel="s_fulfillment_status")
     tour.driver.click(james, "Expedite", channel="s_fulfillment_status")
     tour.narrate(f"GitLab ran the delayed job: {tour.gitlab.played[-1]}")
-    gitlab_hook(tour, job_hook(project, second, fix_jobs[2], stages[2], "success"))
+    tour.harness.gitlab_hook(job_hook(project, second, fix_jobs[2], stages[2], "success"))
     tour.driver.command(james, "/deploys", channel="s_fulfillment_status")
+
+
+def review_scene(tour: Tour) -> None:
+    james, vitaly, alice = TEAM[0].id, TEAM[1].id, TEAM[2].id
+    project = tour.harness.config.gitlab.app_project
+    tour.scene("/review: a review request claimed until a maintainer is on it, then approved and merged in GitLab")
+    mr = tour.gitlab.add_merge_request(project, "Add the seat true-up preview", author="alice")
+    url = f"{tour.gitlab.base_url.rstrip('/')}/{project}/-/merge_requests/{mr['iid']}"
+    tour.driver.command(alice, "/review", f"{url} database adds an index to subscriptions", channel="s_fulfillment")
+    tour.driver.click(james, "I'll review", channel="s_fulfillment_engineering")
+    tour.driver.click(vitaly, "I'll review", channel="s_fulfillment_engineering")
+    reviewers = ", ".join(r["username"] for r in mr["reviewers"])
+    tour.narrate(f"GitLab now lists the reviewers of {project}!{mr['iid']}: {reviewers}")
+    tour.harness.gitlab_hook(merge_request_hook(project, mr["iid"], "approval", user="vitallium", title=mr["title"]))
+    tour.harness.gitlab_hook(merge_request_hook(project, mr["iid"], "merge", state="merged", title=mr["title"]))
+    tour.driver.command(alice, "/review", f"{url} ux the preview's empty state", channel="s_fulfillment")
+    tour.narrate("nobody picks the UX review up in a day: it is nudged once, naming nobody who is away")
+    tour.wait(timedelta(days=1))
+
+
+def followup_scene(tour: Tour) -> None:
+    james, vitaly = TEAM[0].id, TEAM[1].id
+    tour.scene("Incident follow-ups: filed in GitLab, linked to the incident's issue, closed from GitLab")
+    tour.driver.command(
+        james, "/incident", f"followup 1 Alert on checkout 500s before customers see them <@{vitaly}|vitaly>"
+    )
+    project = tour.harness.config.gitlab.app_project
+    issue = tour.gitlab.issues[project][-1]
+    assignees = ", ".join(a["username"] for a in issue["assignees"])
+    tour.narrate(f"the follow-up in GitLab, {project}#{issue['iid']}: {issue['title']} (assigned to {assignees})")
+    tour.narrate(f"linked issues: {tour.gitlab.links[-1]}")
+    tour.harness.gitlab_hook(issue_hook(project, issue["iid"], "close", state="closed", title=issue["title"]))
+
+
+def retrospective_scene(tour: Tour) -> None:
+    james, alice = TEAM[0].id, TEAM[2].id
+    tour.scene("The monthly async retrospective: filed after the 8th with what the bot saw, and Add to retro")
+    tour.wait(datetime.fromisoformat("2026-12-09T00:30:00+00:00") - tour.harness.clock.now())
+    issue = tour.gitlab.issues[RETRO_PROJECT][-1]
+    tour.narrate(f"the retrospective in GitLab, {RETRO_PROJECT}#{issue['iid']}: {issue['title']}")
+    print("\n".join(f"        | {line}" for line in issue["description"].splitlines()[4:30]), file=tour.out)
+    said = tour.driver.say(alice, "s_fulfillment_engineering", "Pairing on the Zuora sync saved us a week :tada:")
+    tour.driver.shortcut(james, "add_to_retro", "s_fulfillment_engineering", said["ts"])
+    tour.driver.submit(james, tour.driver.open_views(james)[-1]["id"], {"anonymous": []})
+    tour.harness.settle()
+    note = tour.gitlab.notes[(RETRO_PROJECT, issue["iid"])][-1]
+    print("\n".join(f"        | {line}" for line in note["body"].splitlines()), file=tour.out)
+    tour.narrate("at 09:00 the cadence announcement links the issue")
+    tour.wait(timedelta(hours=8))
 
 
 def oncall_scene(tour: Tour) -> None:
@@ -294,6 +337,9 @@ SCENES = [
     intake_scene,
     pairing_scene,
     async_update_scene,
+    review_scene,
+    followup_scene,
     cadence_scene,
+    retrospective_scene,
     home_scene,
 ]
