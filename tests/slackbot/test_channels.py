@@ -132,3 +132,16 @@ def test_a_short_429_is_waited_out(sim: SlackSimulator, cache: WorkspaceCache) -
     sim.rate_limit("users.conversations", times=1, retry_after=1)
     assert resolve(sim, cache)["status"] in sim.channels
     assert len(sim.calls_to("users.conversations")) == 2
+
+
+def test_a_channel_a_section_names_is_looked_up_and_a_missing_one_only_warned_of(
+    sim: SlackSimulator, cache: WorkspaceCache, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = add_default_channels(sim)
+    ux = sim.add_channel("s_fulfillment_ux")
+    client = make_web_client(sim.token, sim.api_url, retries=False)
+    optional = {"reviews.ux_channel": "#s_fulfillment_ux"}
+    assert resolve_channels(client, ChannelsSection(), cache, NOW, optional) == ids | {"reviews.ux_channel": ux}
+    missing = {"reviews.ux_channel": "no-such-ux"}
+    assert resolve_channels(client, ChannelsSection(), cache, NOW, missing) == ids, "the bot still starts"
+    assert 'reviews.ux_channel: channel "no-such-ux" was not found' in caplog.text

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from handlers.reviews.config import ReviewsSection
+from slackbot.access import ELSEWHERE
 from slackbot.config import Config, Person
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.gitlab_payloads import merge_request_hook
@@ -186,3 +187,17 @@ def test_list_and_the_app_home_show_my_requests_and_reviews(harness: Harness, gi
     harness.settle()
     home = str(harness.sim.home_views[JAMES])
     assert "Reviews you took" in home and f"{APP}!1" in home
+
+
+def test_a_guest_from_another_workspace_can_neither_ask_nor_claim(harness: Harness, gitlab_server: FakeGitLab) -> None:
+    guest = "U0GUEST001"
+    harness.sim.add_user(guest, "guest", team_id="T0ELSEWHERE")
+    harness.driver.command(guest, "/review", mr_url(gitlab_server))
+    assert last_ephemeral(harness, guest) == ELSEWHERE
+    harness.driver.command(BOB, "/review", mr_url(gitlab_server))
+    harness.settle()
+    harness.driver.click(guest, "I'll review", channel=ENGINEERING)
+    assert last_ephemeral(harness, guest) == ELSEWHERE
+    harness.driver.click(VITALY, "I'll review", channel=ENGINEERING)
+    harness.settle()
+    assert "Reviewers: <@U0VITALY1> (maintainer)" in post(harness)["text"] and reviewers(gitlab_server) == ["vitaly"]
