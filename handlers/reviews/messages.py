@@ -26,7 +26,7 @@ KIND_NAMES = {
 }
 GITLAB_STATES = {
     "pending": " (being set as reviewer in GitLab)",
-    "no_account": " (not set in GitLab: no `gitlab` username in `[[people]]`)",
+    "no_account": " (not set in GitLab: no `gitlab` username in `[[people]]`, or no `GITLAB_TOKEN`)",
     "failed": " (GitLab refused to set them as reviewer)",
 }
 

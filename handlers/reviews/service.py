@@ -198,8 +198,11 @@ class Nudge:
 
 
 def nudge(work: Work, request: ReviewRequest, whom: Nudge) -> None:
-    """Once: a reply under the post."""
+    """Once: a reply under the post; none for a request with its reviewers that GitLab says is
+    approved (merging it is its author's move)."""
     request.nudged_at = work.now
+    if not whom.needs and request.approved_by:
+        return
     text = messages.nudge(request, whom.needs, whom.people, work.now - request.created_at)
     work.slack.post(request.channel_id, text, thread_ref=request.ref)
 

@@ -116,7 +116,7 @@ def test_a_maintainer_place_is_not_taken_by_someone_else(harness: Harness, gitla
     assert last_ephemeral(harness, JAMES).startswith("It still needs a maintainer, which you are not in `[reviews]`")
     harness.driver.click(ALICE, "I'll review", channel=ENGINEERING)
     harness.settle()
-    assert "(not set in GitLab: no `gitlab` username in `[[people]]`)" in post(harness)["text"]
+    assert "(not set in GitLab: no `gitlab` username in `[[people]]`, or no `GITLAB_TOKEN`)" in post(harness)["text"]
     assert reviewers(gitlab_server) == []
 
 
@@ -201,3 +201,22 @@ def test_a_guest_from_another_workspace_can_neither_ask_nor_claim(harness: Harne
     harness.driver.click(VITALY, "I'll review", channel=ENGINEERING)
     harness.settle()
     assert "Reviewers: <@U0VITALY1> (maintainer)" in post(harness)["text"] and reviewers(gitlab_server) == ["vitaly"]
+
+
+def test_a_covered_request_nudges_its_reviewers_unless_gitlab_says_it_is_approved(
+    harness: Harness, gitlab_server: FakeGitLab
+) -> None:
+    harness.driver.command(BOB, "/review", f"{mr_url(gitlab_server)} maintainer")
+    harness.settle()
+    harness.driver.click(VITALY, "I'll review", channel=ENGINEERING)
+    harness.settle()
+    harness.advance(timedelta(days=1))  # Tuesday 09:00 in Berlin
+    [nudge] = harness.sim.replies(harness.sim.channel_id(ENGINEERING), post(harness)["ts"])
+    assert nudge["text"].endswith(f"for its reviews. <@{VITALY}>: it is waiting for you.")
+
+    harness.driver.command(BOB, "/review", f"{mr_url(gitlab_server)} maintainer")
+    harness.settle()
+    harness.driver.click(VITALY, "I'll review", channel=ENGINEERING)
+    harness.gitlab_hook(merge_request_hook(APP, 1, "approved", user="vitaly"))
+    harness.advance(timedelta(days=1))
+    assert harness.sim.replies(harness.sim.channel_id(ENGINEERING), post(harness)["ts"]) == []
