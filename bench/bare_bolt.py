@@ -3,7 +3,7 @@ nothing else, served as WSGI the way the bot is (``gunicorn bench.bare_bolt:app`
 
 import os
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
@@ -17,6 +17,16 @@ bolt = App(
 @bolt.event("message")
 def on_message() -> None:
     """Acknowledged by Bolt; nothing to do."""
+
+
+@bolt.event("reaction_added")
+def on_reaction() -> None:
+    """Acknowledged by Bolt; nothing to do."""
+
+
+@bolt.command("/fulfillment")
+def on_command(ack: Ack) -> None:
+    ack("ok")
 
 
 app = SlackRequestHandler(bolt)

@@ -145,18 +145,58 @@ def refuse_in_write_transaction(what: str) -> None:
         raise RemoteCallInTransaction(f"{what} called inside a write transaction")
 
 
+class WriteTurn:
+    """SQLite's write lock, taken in turns by the threads of one process, urgent writers first.
+
+    SQLite's busy handler sleeps in growing steps while it waits, which wastes most of the time the
+    lock is free when many threads write, so threads queue here instead. The urgent ones (a request
+    storing what Slack sent before its 200) go before any unit of work that is waiting, and a long
+    unit of work (a batch of inbox items) asks ``urgent_waiting`` to let them in between its items.
+    Reentrant, as a unit of work may open another in the same thread."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._holder: int | None = None
+        self._depth = 0
+        self._urgent = 0
+
+    @contextmanager
+    def held(self, urgent: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._holder == me:
+                self._depth += 1
+            else:
+                self._urgent += urgent
+                try:
+                    self._changed.wait_for(lambda: self._holder is None and (urgent or not self._urgent))
+                finally:
+                    self._urgent -= urgent
+                self._holder, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._holder = None
+                    self._changed.notify_all()
+
+    def urgent_waiting(self) -> bool:
+        return self._urgent > 0
+
+
 class Database:
     """One engine and its session factory; every unit of work is one transaction.
 
-    On SQLite, the threads of one process take turns for the write lock on a lock of their own:
-    SQLite's busy handler sleeps in growing steps while it waits, which wastes most of the time
-    the lock is free when many threads write. PostgreSQL's writers go in parallel."""
+    On SQLite, the threads of one process take turns for the write lock (``WriteTurn``).
+    PostgreSQL's writers go in parallel."""
 
     def __init__(self, url: str):
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_turn = threading.RLock() if self.url.startswith("sqlite") else None
+        self._write_turn = WriteTurn() if self.url.startswith("sqlite") else None
         # PostgreSQL: connections that commit each statement by itself, for `statement`. No ping on
         # checkout: a statement on a connection the server dropped fails (503: Slack delivers again),
         # and the pool replaces the connection.
@@ -165,16 +205,20 @@ class Database:
         )
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
+    def _writing(self, urgent: bool = False) -> Iterator[None]:
         _writing.depth = getattr(_writing, "depth", 0) + 1
         try:
             if self._write_turn is None:
                 yield
             else:
-                with self._write_turn:
+                with self._write_turn.held(urgent):
                     yield
         finally:
             _writing.depth -= 1
+
+    def urgent_writer_waiting(self) -> bool:
+        """Whether a hot-path statement waits for the write turn (SQLite): a long unit of work ends early."""
+        return self._write_turn is not None and self._write_turn.urgent_waiting()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -188,7 +232,7 @@ class Database:
         PostgreSQL in autocommit (one round trip instead of BEGIN, the statement and COMMIT), on
         SQLite in a write transaction of its own."""
         if self._autocommit is None:
-            with self._writing(), self.engine.begin() as conn:
+            with self._writing(urgent=True), self.engine.begin() as conn:
                 yield conn
             return
         with self._writing(), self._autocommit.connect() as conn:

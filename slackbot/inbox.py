@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from slackbot import idempotency
@@ -46,6 +46,13 @@ SWEEP_GRACE = timedelta(seconds=30)  # the receiving process processes at once; 
 BATCH = 50
 REQUEST_KEY = "slack-request:"  # processed keys that stand for a command or interaction seen
 PROCESSORS = 2
+
+
+PENDING = (  # built once: every batch asks it
+    select(InboxItem)
+    .where(InboxItem.id.in_(bindparam("ids", expanding=True)), InboxItem.state == "pending")
+    .with_for_update()
+)
 
 
 class Rejected(Exception):
@@ -175,14 +182,18 @@ class Inbox:
 
     def process_batch(self, item_ids: list[int]) -> int:
         """Process these items in one unit of work, each in a savepoint of its own; returns how many
-        were done. A failing item rolls back alone and is retried later."""
+        were done. A failing item rolls back alone and is retried later. When a request waits to store
+        what Slack sent (SQLite's write turn), the batch ends after the item at hand and the rest is
+        queued again: an answer to Slack never waits behind a whole batch."""
         failures: list[tuple[int, str, str | None]] = []
         done = 0
         with self.outbox.work() as work:
-            rows = work.session.scalars(
-                select(InboxItem).where(InboxItem.id.in_(item_ids), InboxItem.state == "pending").with_for_update()
-            )
-            for item in list(rows):
+            rows = list(work.session.scalars(PENDING, {"ids": item_ids}))
+            for position, item in enumerate(rows):
+                if position and self.db.urgent_writer_waiting():
+                    for later in rows[position:]:
+                        self.process_soon(later.id)
+                    break
                 try:
                     with work.session.begin_nested():
                         event = InboxEvent(item.source, item.kind, json_object(item.payload) or {}, item.key)

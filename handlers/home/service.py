@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from handlers.home.models import HomeVisit
@@ -48,11 +48,19 @@ def opened(work: Work, user_id: str) -> None:
     publish(work.out, user_id, Priority.NORMAL)
 
 
+VISITS = HomeVisit.__table__
+assert isinstance(VISITS, Table)
+STALE_EVERYONE = update(VISITS).values(stale_at=bindparam("now"))
+STALE_SOME = STALE_EVERYONE.where(VISITS.c.user_id.in_(bindparam("users", expanding=True)))
+
+
 def changed(work: Work, change: HomeChanged) -> None:
-    query = update(HomeVisit).values(stale_at=work.now).execution_options(synchronize_session=False)
-    if not change.everyone:
-        query = query.where(HomeVisit.user_id.in_(change.user_ids))
-    work.session.execute(query)
+    """Core statements built once, on the table: this runs for nearly every event (a question asked)."""
+    connection = work.session.connection()  # no ORM in between: nothing of the session is concerned
+    if change.everyone:
+        connection.execute(STALE_EVERYONE, {"now": work.now})
+    else:
+        connection.execute(STALE_SOME, {"now": work.now, "users": list(change.user_ids)})
 
 
 def stale(session: Session) -> list[tuple[str, datetime]]:

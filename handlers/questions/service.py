@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from handlers.questions import messages
@@ -54,10 +54,34 @@ def find(session: Session, channel_id: str, ts: str, lock: bool = False) -> Ques
     return session.scalar(query)
 
 
+KNOWN = select(Question.id).where(Question.channel_id == bindparam("channel"), Question.ts == bindparam("ts"))
+EARLY_REPLY = (
+    select(QuestionReply.created_at, QuestionReply.user_id)
+    .where(
+        QuestionReply.channel_id == bindparam("channel"),
+        QuestionReply.thread_ts == bindparam("ts"),
+        QuestionReply.user_id != bindparam("asker"),
+    )
+    .order_by(QuestionReply.created_at)
+    .limit(1)
+)
+CLOSING = select(AnswerReaction.reacted_at, AnswerReaction.user_id).where(
+    AnswerReaction.channel_id == bindparam("channel"), AnswerReaction.message_ts == bindparam("ts")
+)
+FIRST_CLOSING = {
+    "anyone": CLOSING.order_by(AnswerReaction.reacted_at).limit(1),
+    "asker": CLOSING.where(AnswerReaction.user_id == bindparam("asker")).order_by(AnswerReaction.reacted_at).limit(1),
+}
+
+
 def track(session: Session, posted: Posted, permalink: str, settings: QuestionsSection) -> Question | None:
-    """Start tracking a top-level message; picks up replies and ✅ that arrived before it."""
-    if find(session, posted.channel_id, posted.ts) is not None:
+    """Start tracking a top-level message; picks up replies and ✅ that arrived before it. Asked
+    before the new row is added, with statements built once: this runs for every question."""
+    where = {"channel": posted.channel_id, "ts": posted.ts, "asker": posted.user_id}
+    if session.scalar(KNOWN, where) is not None:
         return None
+    early_reply = session.execute(EARLY_REPLY, where).first()
+    closing = first_closing(session, posted.channel_id, posted.ts, posted.user_id, settings)
     question = Question(
         channel_id=posted.channel_id,
         ts=posted.ts,
@@ -65,21 +89,12 @@ def track(session: Session, posted: Posted, permalink: str, settings: QuestionsS
         preview=preview(posted.text),
         permalink=permalink,
         created_at=posted.at,
+        first_reply_at=early_reply[0] if early_reply else None,
+        first_reply_by=early_reply[1] if early_reply else None,
+        closed_at=closing[0] if closing else None,
+        closed_by=closing[1] if closing else None,
     )
     session.add(question)
-    early_reply = session.scalar(
-        select(QuestionReply)
-        .where(
-            QuestionReply.channel_id == posted.channel_id,
-            QuestionReply.thread_ts == posted.ts,
-            QuestionReply.user_id != posted.user_id,
-        )
-        .order_by(QuestionReply.created_at)
-        .limit(1)
-    )
-    if early_reply is not None:
-        question.first_reply_at, question.first_reply_by = early_reply.created_at, early_reply.user_id
-    refresh_closed(session, question, settings)
     return question
 
 
@@ -188,16 +203,17 @@ def react(session: Session, reaction: Reaction, settings: QuestionsSection) -> Q
 def refresh_closed(session: Session, question: Question, settings: QuestionsSection) -> None:
     """Closed while a qualifying ✅ is on it: the earliest one says who closed it and when."""
     session.flush()
-    query = select(AnswerReaction).where(
-        AnswerReaction.channel_id == question.channel_id, AnswerReaction.message_ts == question.ts
-    )
-    if settings.closed_by == "asker":
-        query = query.where(AnswerReaction.user_id == question.asker_id)
-    closing = session.scalar(query.order_by(AnswerReaction.reacted_at).limit(1))
-    if closing is None:
-        question.closed_at, question.closed_by = None, None
-    else:
-        question.closed_at, question.closed_by = closing.reacted_at, closing.user_id
+    closing = first_closing(session, question.channel_id, question.ts, question.asker_id, settings)
+    question.closed_at, question.closed_by = closing if closing else (None, None)
+
+
+def first_closing(
+    session: Session, channel_id: str, ts: str, asker_id: str, settings: QuestionsSection
+) -> tuple[datetime, str] | None:
+    """(when, who) of the earliest qualifying ✅ on a message, if any."""
+    where = {"channel": channel_id, "ts": ts, "asker": asker_id}
+    found = session.execute(FIRST_CLOSING[settings.closed_by], where).first()
+    return (found[0], found[1]) if found else None
 
 
 def matching_autoreplies(text: str, rules: Sequence[AutoReply]) -> list[str]:
