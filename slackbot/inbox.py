@@ -21,6 +21,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ LONGEST_RETRY = timedelta(minutes=10)
 SWEEP_GRACE = timedelta(seconds=30)  # the receiving process processes at once; the sweep is for the rest
 BATCH = 50
 REQUEST_KEY = "slack-request:"  # processed keys that stand for a command or interaction seen
-PROCESSORS = 2
+PROCESSORS = 2  # on PostgreSQL; on SQLite one, as writers take turns anyway (``db.WriteTurn``)
 
 
 PENDING = (  # built once: every batch asks it
@@ -53,6 +54,10 @@ PENDING = (  # built once: every batch asks it
     .where(InboxItem.id.in_(bindparam("ids", expanding=True)), InboxItem.state == "pending")
     .with_for_update()
 )
+
+
+class _ItemFailed(Exception):
+    """An item of a batch run without savepoints failed: the batch runs again, item by item."""
 
 
 class Rejected(Exception):
@@ -110,7 +115,8 @@ class Inbox:
         self._busy = 0
         self._lock = threading.Condition()
         self._threads = [
-            threading.Thread(target=self._work_queue, name=f"inbox-{n}", daemon=True) for n in range(PROCESSORS)
+            threading.Thread(target=self._work_queue, name=f"inbox-{n}", daemon=True)
+            for n in range(1 if db.url.startswith("sqlite") else PROCESSORS)
         ]
         for thread in self._threads:
             thread.start()
@@ -181,12 +187,20 @@ class Inbox:
         return self.process_batch([item_id]) == 1
 
     def process_batch(self, item_ids: list[int]) -> int:
-        """Process these items in one unit of work, each in a savepoint of its own; returns how many
-        were done. A failing item rolls back alone and is retried later. When a request waits to store
-        what Slack sent (SQLite's write turn), the batch ends after the item at hand and the rest is
-        queued again: an answer to Slack never waits behind a whole batch."""
+        """Process these items in one unit of work; returns how many were done. The batch runs
+        without savepoints first (the common case: nothing fails); if an item fails, that attempt is
+        rolled back whole and the batch runs again with a savepoint per item, so the failing item
+        rolls back alone and is retried later. When a request waits to store what Slack sent (SQLite's
+        write turn), the batch ends after the item at hand and the rest is queued again: an answer to
+        Slack never waits behind a whole batch."""
+        try:
+            return self._process(item_ids, isolated=False)
+        except _ItemFailed:
+            return self._process(item_ids, isolated=True)
+
+    def _process(self, item_ids: list[int], isolated: bool) -> int:
         failures: list[tuple[int, str, str | None]] = []
-        done = 0
+        done: list[str] = []  # each done item's source
         with self.outbox.work() as work:
             rows = list(work.session.scalars(PENDING, {"ids": item_ids}))
             for position, item in enumerate(rows):
@@ -195,20 +209,24 @@ class Inbox:
                         self.process_soon(later.id)
                     break
                 try:
-                    with work.session.begin_nested():
+                    with work.session.begin_nested() if isolated else nullcontext():
                         event = InboxEvent(item.source, item.kind, json_object(item.payload) or {}, item.key)
                         self.router.dispatch(work, event)
                         item.state, item.done_at = "done", work.now
-                    done += 1
-                    self.metrics.inbox_processed.labels(item.source).inc()
-                except Rejected as exc:
-                    failures.append((item.id, str(exc), "dropped"))
+                    done.append(item.source)
                 except Exception as exc:
-                    log.warning("processing inbox item %s failed: %s", item.id, exc, exc_info=True)
-                    failures.append((item.id, f"{type(exc).__name__}: {exc}", None))
+                    if not isolated:
+                        raise _ItemFailed from exc
+                    if isinstance(exc, Rejected):
+                        failures.append((item.id, str(exc), "dropped"))
+                    else:
+                        log.warning("processing inbox item %s failed: %s", item.id, exc, exc_info=True)
+                        failures.append((item.id, f"{type(exc).__name__}: {exc}", None))
+        for source in done:
+            self.metrics.inbox_processed.labels(source).inc()
         for item_id, error, final in failures:
             self._settle(item_id, error, final)
-        return done
+        return len(done)
 
     def _settle(self, item_id: int, error: str, final: str | None = None) -> None:
         with self.db.transaction() as session:

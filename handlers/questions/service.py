@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from handlers.questions import messages
 from handlers.questions.config import AutoReply, QuestionsSection
 from handlers.questions.models import AnswerReaction, Question, QuestionReply
 from slackbot import usertext
+from slackbot.db import insert_for
 from slackbot.mrkdwn import truncate
 from slackbot.slack_effects import usergroup_mention
 from slackbot.work import Work
@@ -67,6 +68,11 @@ EARLY_REPLY = (
 )
 CLOSING = select(AnswerReaction.reacted_at, AnswerReaction.user_id).where(
     AnswerReaction.channel_id == bindparam("channel"), AnswerReaction.message_ts == bindparam("ts")
+)
+REACTIONS = AnswerReaction.__table__
+assert isinstance(REACTIONS, Table)
+FORGET_REACTION = delete(REACTIONS).where(
+    *(REACTIONS.c[name] == bindparam(name) for name in ("channel_id", "message_ts", "user_id", "emoji"))
 )
 FIRST_CLOSING = {
     "anyone": CLOSING.order_by(AnswerReaction.reacted_at).limit(1),
@@ -179,21 +185,17 @@ def react(session: Session, reaction: Reaction, settings: QuestionsSection) -> Q
     """Record an answered-emoji reaction (or its removal) and re-derive the question's state."""
     if reaction.emoji not in settings.answered_emojis:
         return None
-    key = (reaction.channel_id, reaction.message_ts, reaction.user_id, reaction.emoji)
-    existing = session.get(AnswerReaction, key)
-    if reaction.added and existing is None:
-        session.add(
-            AnswerReaction(
-                channel_id=reaction.channel_id,
-                message_ts=reaction.message_ts,
-                user_id=reaction.user_id,
-                emoji=reaction.emoji,
-                reacted_at=reaction.at,
-            )
-        )
-    elif not reaction.added and existing is not None:
-        session.delete(existing)
-    session.flush()
+    key = {
+        "channel_id": reaction.channel_id,
+        "message_ts": reaction.message_ts,
+        "user_id": reaction.user_id,
+        "emoji": reaction.emoji,
+    }
+    if reaction.added:  # the same reaction twice is one row: no read first (the hot path)
+        added = insert_for(session, AnswerReaction).values(**key, reacted_at=reaction.at)
+        session.connection().execute(added.on_conflict_do_nothing())
+    else:
+        session.connection().execute(FORGET_REACTION, key)
     question = find(session, reaction.channel_id, reaction.message_ts, lock=True)
     if question is not None:
         refresh_closed(session, question, settings)

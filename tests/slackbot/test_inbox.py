@@ -55,12 +55,13 @@ class Flaky:
 
     def __init__(self) -> None:
         self.failing = True
+        self.fail_key = ""  # an item that fails even when ``failing`` is not set
         self.handled: list[str] = []
 
     def capability(self) -> Capability:
         def register(ctx: BotContext) -> None:
             def handle(work: Work, item: InboxEvent) -> None:
-                if self.failing:
+                if self.failing or item.key == self.fail_key:
                     raise RuntimeError("the handler is broken")
                 self.handled.append(item.key)
                 work.slack.post(ctx.channel("engineering"), "emoji list changed")
@@ -134,3 +135,28 @@ def test_an_event_stored_by_a_process_that_died_is_processed_by_the_sweep(harnes
     assert replies(harness, event) == 0, "the receiving process gets 30 s to process it first"
     harness.advance(timedelta(seconds=15))
     assert replies(harness, event) == 1
+
+
+def test_one_failing_item_of_a_batch_leaves_the_others_done_once(flaky_harness: Harness, flaky: Flaky) -> None:
+    """The batch runs without savepoints first; the failure rolls that attempt back whole, and the
+    batch runs again item by item: the good items' effects are committed exactly once."""
+    inbox = flaky_harness.bot.ctx.inbox
+    flaky.failing = False
+    ids = []
+    for n in range(4, 7):
+        stored = inbox.store("slack", "emoji_changed", f"slack:Ev{n}", {"event": {"n": n}})
+        assert stored is not None
+        ids.append(stored)
+    flaky_harness.settle()  # processed already; make them pending again, and one of them fail
+    with flaky_harness.bot.ctx.db.transaction() as session:
+        session.execute(sa.update(InboxItem).where(InboxItem.id.in_(ids)).values(state="pending", done_at=None))
+    flaky.handled.clear()
+    before = len(flaky_harness.sim.messages(ENGINEERING))
+    flaky.fail_key = "slack:Ev5"
+    assert inbox.process_batch(ids) == 2
+    flaky_harness.settle()
+    assert sorted(flaky.handled) == ["slack:Ev4", "slack:Ev4", "slack:Ev6"], "Ev4 ran in the rolled-back attempt too"
+    assert len(flaky_harness.sim.messages(ENGINEERING)) - before == 2, "but its effect is sent once"
+    with flaky_harness.bot.ctx.db.reading() as session:
+        states = dict(session.execute(select(InboxItem.key, InboxItem.state).where(InboxItem.id.in_(ids))).all())
+    assert states == {"slack:Ev4": "done", "slack:Ev5": "pending", "slack:Ev6": "done"}
