@@ -15,17 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +262,10 @@ class Database:
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:
+    """Alembic is imported when a migration runs, not by every process (a gunicorn worker never
+    migrates: about 11 MB it does not hold)."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(resources.files("migrations")))
     if engine is not None:
@@ -273,12 +276,17 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
 @functools.cache
 def head_revision() -> str | None:
     """The newest migration, read from the scripts once per process."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate to the newest revision; a database already there is left alone without alembic
     loading its environment (every start, and every test, begins here)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current is None or current != head_revision():
