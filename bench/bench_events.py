@@ -201,7 +201,9 @@ def run_slice(target: Target, kind: str, so_far: int, script: Path) -> Slice:
         time.sleep(0.02)
     finished = time.monotonic()
     cpu = cpu_seconds(target.server) - before
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", result.stdout, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", result.stdout, re.MULTILINE))
+    if len(latency) != 2:
+        raise RuntimeError(f"{target.name}: no latency distribution from wrk:\n{result.stdout}")
     return Slice(
         answered=REQUESTS / (answered_at - started),
         end_to_end=REQUESTS / (finished - started),

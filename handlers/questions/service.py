@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select
@@ -55,39 +56,65 @@ def find(session: Session, channel_id: str, ts: str, lock: bool = False) -> Ques
     return session.scalar(query)
 
 
-KNOWN = select(Question.id).where(Question.channel_id == bindparam("channel"), Question.ts == bindparam("ts"))
-EARLY_REPLY = (
-    select(QuestionReply.created_at, QuestionReply.user_id)
-    .where(
-        QuestionReply.channel_id == bindparam("channel"),
-        QuestionReply.thread_ts == bindparam("ts"),
-        QuestionReply.user_id != bindparam("asker"),
-    )
-    .order_by(QuestionReply.created_at)
-    .limit(1)
-)
-CLOSING = select(AnswerReaction.reacted_at, AnswerReaction.user_id).where(
-    AnswerReaction.channel_id == bindparam("channel"), AnswerReaction.message_ts == bindparam("ts")
-)
 REACTIONS = AnswerReaction.__table__
 assert isinstance(REACTIONS, Table)
 FORGET_REACTION = delete(REACTIONS).where(
     *(REACTIONS.c[name] == bindparam(name) for name in ("channel_id", "message_ts", "user_id", "emoji"))
 )
+
+
+def _earliest_reply(column: Any) -> Any:
+    """A reply from someone other than the asker, the earliest (a column of it, as a subquery)."""
+    return (
+        select(column)
+        .where(
+            QuestionReply.channel_id == bindparam("channel"),
+            QuestionReply.thread_ts == bindparam("ts"),
+            QuestionReply.user_id != bindparam("asker"),
+        )
+        .order_by(QuestionReply.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _earliest_closing(column: Any, by_asker: bool) -> Any:
+    """The earliest qualifying ✅ on a message (a column of it, as a subquery)."""
+    query = select(column).where(
+        AnswerReaction.channel_id == bindparam("channel"), AnswerReaction.message_ts == bindparam("ts")
+    )
+    if by_asker:
+        query = query.where(AnswerReaction.user_id == bindparam("asker"))
+    return query.order_by(AnswerReaction.reacted_at).limit(1).scalar_subquery()
+
+
+KNOWN = select(Question.id).where(Question.channel_id == bindparam("channel"), Question.ts == bindparam("ts"))
+LOOKUP = {  # per ``closed_by``: whether it is tracked, its earliest reply and its earliest closing ✅, in one query
+    policy: select(
+        KNOWN.scalar_subquery(),
+        _earliest_reply(QuestionReply.created_at),
+        _earliest_reply(QuestionReply.user_id),
+        _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
+        _earliest_closing(AnswerReaction.user_id, policy == "asker"),
+    )
+    for policy in ("anyone", "asker")
+}
 FIRST_CLOSING = {
-    "anyone": CLOSING.order_by(AnswerReaction.reacted_at).limit(1),
-    "asker": CLOSING.where(AnswerReaction.user_id == bindparam("asker")).order_by(AnswerReaction.reacted_at).limit(1),
+    policy: select(
+        _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
+        _earliest_closing(AnswerReaction.user_id, policy == "asker"),
+    )
+    for policy in ("anyone", "asker")
 }
 
 
 def track(session: Session, posted: Posted, permalink: str, settings: QuestionsSection) -> Question | None:
-    """Start tracking a top-level message; picks up replies and ✅ that arrived before it. Asked
-    before the new row is added, with statements built once: this runs for every question."""
+    """Start tracking a top-level message; picks up replies and ✅ that arrived before it. One
+    query, built once, asked before the new row is added: this runs for every question."""
     where = {"channel": posted.channel_id, "ts": posted.ts, "asker": posted.user_id}
-    if session.scalar(KNOWN, where) is not None:
+    known, replied_at, replied_by, closed_at, closed_by = session.execute(LOOKUP[settings.closed_by], where).one()
+    if known is not None:
         return None
-    early_reply = session.execute(EARLY_REPLY, where).first()
-    closing = first_closing(session, posted.channel_id, posted.ts, posted.user_id, settings)
     question = Question(
         channel_id=posted.channel_id,
         ts=posted.ts,
@@ -95,10 +122,10 @@ def track(session: Session, posted: Posted, permalink: str, settings: QuestionsS
         preview=preview(posted.text),
         permalink=permalink,
         created_at=posted.at,
-        first_reply_at=early_reply[0] if early_reply else None,
-        first_reply_by=early_reply[1] if early_reply else None,
-        closed_at=closing[0] if closing else None,
-        closed_by=closing[1] if closing else None,
+        first_reply_at=replied_at,
+        first_reply_by=replied_by,
+        closed_at=closed_at,
+        closed_by=closed_by,
     )
     session.add(question)
     return question
@@ -214,8 +241,8 @@ def first_closing(
 ) -> tuple[datetime, str] | None:
     """(when, who) of the earliest qualifying ✅ on a message, if any."""
     where = {"channel": channel_id, "ts": ts, "asker": asker_id}
-    found = session.execute(FIRST_CLOSING[settings.closed_by], where).first()
-    return (found[0], found[1]) if found else None
+    at, by = session.execute(FIRST_CLOSING[settings.closed_by], where).one()
+    return (at, by) if at is not None else None
 
 
 def matching_autoreplies(text: str, rules: Sequence[AutoReply]) -> list[str]:

@@ -254,3 +254,26 @@ def test_a_blocker_is_asked_of_gitlab_through_the_outbox(units: Units) -> None:
         blockers.lifted(work, "group/app", 7, VITALY)
         assert blockers.latest_open(work.session) is None
     assert [(r.kind, r.lane) for r in units.outbox()] == [("blockers.open", "gitlab:group/app")]
+
+
+@pytest.mark.parametrize("closed_by", ["anyone", "asker"])
+def test_a_new_question_picks_up_the_replies_and_check_marks_that_came_first(units: Units, closed_by: str) -> None:
+    """One lookup finds the earliest reply from someone else and the earliest qualifying ✅."""
+    settings = QuestionsSection(closed_by=closed_by)
+    at = units.now
+    with units.work() as work:
+        for user, ts, minutes in ((ALICE, "2.000002", 1), (JAMES, "2.000003", 5), (VITALY, "2.000004", 3)):
+            reply = questions.Posted("C0QUEST01", ts, user, "an answer", "1.000001", at + timedelta(minutes=minutes))
+            questions.record_reply(work.session, reply)
+        for user, minutes in ((VITALY, 7), (ALICE, 9)):
+            reaction = questions.Reaction(
+                "C0QUEST01", "1.000001", user, "white_check_mark", at + timedelta(minutes=minutes), True
+            )
+            questions.react(work.session, reaction, settings)
+    posted = questions.Posted("C0QUEST01", "1.000001", ALICE, "A question", None, at)
+    with units.work() as work:
+        question = questions.start(work, posted, "https://x/p1", settings)
+        assert question is not None
+        assert (question.first_reply_by, question.first_reply_at) == (VITALY, at + timedelta(minutes=3))
+        expected = (VITALY, 7) if closed_by == "anyone" else (ALICE, 9)
+        assert (question.closed_by, question.closed_at) == (expected[0], at + timedelta(minutes=expected[1]))
