@@ -3,6 +3,7 @@ messages they decide, recorded in the outbox. No Slack client in here."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import statistics
@@ -12,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, true
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from handlers.questions import messages
@@ -88,17 +90,8 @@ def _earliest_closing(column: Any, by_asker: bool) -> Any:
     return query.order_by(AnswerReaction.reacted_at).limit(1).scalar_subquery()
 
 
-KNOWN = select(Question.id).where(Question.channel_id == bindparam("channel"), Question.ts == bindparam("ts"))
-LOOKUP = {  # per ``closed_by``: whether it is tracked, its earliest reply and its earliest closing ✅, in one query
-    policy: select(
-        KNOWN.scalar_subquery(),
-        _earliest_reply(QuestionReply.created_at),
-        _earliest_reply(QuestionReply.user_id),
-        _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
-        _earliest_closing(AnswerReaction.user_id, policy == "asker"),
-    )
-    for policy in ("anyone", "asker")
-}
+QUESTIONS = Question.__table__
+assert isinstance(QUESTIONS, Table)
 FIRST_CLOSING = {
     policy: select(
         _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
@@ -108,30 +101,62 @@ FIRST_CLOSING = {
 }
 
 
-def track(session: Session, posted: Posted, permalink: str, settings: QuestionsSection) -> Question | None:
-    """Start tracking a top-level message; picks up replies and ✅ that arrived before it. One
-    query, built once, asked before the new row is added: this runs for every question."""
-    where = {"channel": posted.channel_id, "ts": posted.ts, "asker": posted.user_id}
-    known, replied_at, replied_by, closed_at, closed_by = session.execute(LOOKUP[settings.closed_by], where).one()
-    if known is not None:
-        return None
-    question = Question(
-        channel_id=posted.channel_id,
-        ts=posted.ts,
-        asker_id=posted.user_id,
-        preview=preview(posted.text),
-        permalink=permalink,
-        created_at=posted.at,
-        first_reply_at=replied_at,
-        first_reply_by=replied_by,
-        closed_at=closed_at,
-        closed_by=closed_by,
+@dataclass(frozen=True)
+class Tracked:
+    """A question just tracked."""
+
+    id: int
+    asker_id: str
+    is_open: bool
+
+
+@functools.cache
+def _tracking(dialect: str, policy: str) -> Any:
+    """One statement per database and ``closed_by``: the question inserted unless the message is
+    tracked already, with its earliest reply and earliest closing ✅ found in the same statement."""
+    given = [
+        bindparam(name, type_=QUESTIONS.c[column].type)
+        for name, column in (
+            ("channel", "channel_id"),
+            ("ts", "ts"),
+            ("asker", "asker_id"),
+            ("preview", "preview"),
+            ("permalink", "permalink"),
+            ("created_at", "created_at"),
+        )
+    ]
+    found = [
+        _earliest_reply(QuestionReply.created_at),
+        _earliest_reply(QuestionReply.user_id),
+        _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
+        _earliest_closing(AnswerReaction.user_id, policy == "asker"),
+    ]
+    columns = ["channel_id", "ts", "asker_id", "preview", "permalink", "created_at"]
+    columns += ["first_reply_at", "first_reply_by", "closed_at", "closed_by"]
+    rows = select(*given, *found).where(true())  # SQLite: ON CONFLICT after a SELECT needs its WHERE
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Question).from_select(columns, rows)
+    return statement.on_conflict_do_nothing(index_elements=["channel_id", "ts"]).returning(
+        QUESTIONS.c.id, QUESTIONS.c.closed_at
     )
-    session.add(question)
-    return question
 
 
-def start(work: Work, posted: Posted, link: str, settings: QuestionsSection) -> Question | None:
+def track(session: Session, posted: Posted, permalink: str, settings: QuestionsSection) -> Tracked | None:
+    """Start tracking a top-level message (None when it is tracked already); picks up replies and
+    ✅ that arrived before it. One statement without the ORM: this runs for every question."""
+    connection = session.connection()
+    values = {
+        "channel": posted.channel_id,
+        "ts": posted.ts,
+        "asker": posted.user_id,
+        "preview": preview(posted.text),
+        "permalink": permalink,
+        "created_at": posted.at,
+    }
+    inserted = connection.execute(_tracking(connection.dialect.name, settings.closed_by), values).first()
+    return Tracked(inserted[0], posted.user_id, inserted[1] is None) if inserted is not None else None
+
+
+def start(work: Work, posted: Posted, link: str, settings: QuestionsSection) -> Tracked | None:
     """Track a new question and answer it with the matching auto-replies, once, in its thread."""
     question = track(work.session, posted, link, settings)
     if question is None or not question.is_open:

@@ -272,8 +272,10 @@ def test_a_new_question_picks_up_the_replies_and_check_marks_that_came_first(uni
             questions.react(work.session, reaction, settings)
     posted = questions.Posted("C0QUEST01", "1.000001", ALICE, "A question", None, at)
     with units.work() as work:
-        question = questions.start(work, posted, "https://x/p1", settings)
-        assert question is not None
+        tracked = questions.start(work, posted, "https://x/p1", settings)
+        assert tracked is not None and not tracked.is_open
+        question = questions.find(work.session, "C0QUEST01", "1.000001")
+        assert question is not None and question.id == tracked.id
         assert (question.first_reply_by, question.first_reply_at) == (VITALY, at + timedelta(minutes=3))
         expected = (VITALY, 7) if closed_by == "anyone" else (ALICE, 9)
         assert (question.closed_by, question.closed_at) == (expected[0], at + timedelta(minutes=expected[1]))
