@@ -81,9 +81,9 @@ def on_reaction(ctx: BotContext, work: Work, item: InboxEvent) -> None:
         at=slack_time(text_at(event, "event_ts") or str(item.payload.get("event_time") or "0")),
         added=text_at(event, "type") == "reaction_added",
     )
-    question = service.react(work.session, reaction, ctx.config.section(QuestionsSection))
-    if question is not None:
-        ctx.signals.send(work, HomeChanged((question.asker_id,)))
+    asker = service.react(work.session, reaction, ctx.config.section(QuestionsSection))
+    if asker is not None:
+        ctx.signals.send(work, HomeChanged((asker,)))
 
 
 def list_open(ctx: BotContext, call: CommandCall) -> str:

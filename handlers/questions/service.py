@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, true
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,8 +70,8 @@ def _earliest_reply(column: Any) -> Any:
     return (
         select(column)
         .where(
-            QuestionReply.channel_id == bindparam("channel"),
-            QuestionReply.thread_ts == bindparam("ts"),
+            QuestionReply.channel_id == bindparam("message_channel"),
+            QuestionReply.thread_ts == bindparam("message_ts"),
             QuestionReply.user_id != bindparam("asker"),
         )
         .order_by(QuestionReply.created_at)
@@ -80,13 +80,15 @@ def _earliest_reply(column: Any) -> Any:
     )
 
 
-def _earliest_closing(column: Any, by_asker: bool) -> Any:
-    """The earliest qualifying ✅ on a message (a column of it, as a subquery)."""
+def _earliest_closing(column: Any, by_asker: bool, correlated: bool = False) -> Any:
+    """The earliest qualifying ✅ on a message (a column of it, as a subquery); ``correlated``: on
+    the question being updated (its asker)."""
     query = select(column).where(
-        AnswerReaction.channel_id == bindparam("channel"), AnswerReaction.message_ts == bindparam("ts")
+        AnswerReaction.channel_id == bindparam("message_channel"), AnswerReaction.message_ts == bindparam("message_ts")
     )
     if by_asker:
-        query = query.where(AnswerReaction.user_id == bindparam("asker"))
+        asker = Question.__table__.c.asker_id if correlated else bindparam("asker")
+        query = query.where(AnswerReaction.user_id == asker)
     return query.order_by(AnswerReaction.reacted_at).limit(1).scalar_subquery()
 
 
@@ -97,6 +99,18 @@ FIRST_CLOSING = {
         _earliest_closing(AnswerReaction.reacted_at, policy == "asker"),
         _earliest_closing(AnswerReaction.user_id, policy == "asker"),
     )
+    for policy in ("anyone", "asker")
+}
+
+
+RECLOSE = {  # per ``closed_by``: a question's closing re-derived from its check marks
+    policy: update(QUESTIONS)
+    .where(QUESTIONS.c.channel_id == bindparam("message_channel"), QUESTIONS.c.ts == bindparam("message_ts"))
+    .values(
+        closed_at=_earliest_closing(AnswerReaction.reacted_at, policy == "asker", correlated=True),
+        closed_by=_earliest_closing(AnswerReaction.user_id, policy == "asker", correlated=True),
+    )
+    .returning(QUESTIONS.c.asker_id)
     for policy in ("anyone", "asker")
 }
 
@@ -117,8 +131,8 @@ def _tracking(dialect: str, policy: str) -> Any:
     given = [
         bindparam(name, type_=QUESTIONS.c[column].type)
         for name, column in (
-            ("channel", "channel_id"),
-            ("ts", "ts"),
+            ("message_channel", "channel_id"),
+            ("message_ts", "ts"),
             ("asker", "asker_id"),
             ("preview", "preview"),
             ("permalink", "permalink"),
@@ -145,8 +159,8 @@ def track(session: Session, posted: Posted, permalink: str, settings: QuestionsS
     ✅ that arrived before it. One statement without the ORM: this runs for every question."""
     connection = session.connection()
     values = {
-        "channel": posted.channel_id,
-        "ts": posted.ts,
+        "message_channel": posted.channel_id,
+        "message_ts": posted.ts,
         "asker": posted.user_id,
         "preview": preview(posted.text),
         "permalink": permalink,
@@ -233,25 +247,29 @@ class Reaction:
     added: bool
 
 
-def react(session: Session, reaction: Reaction, settings: QuestionsSection) -> Question | None:
-    """Record an answered-emoji reaction (or its removal) and re-derive the question's state."""
+def react(session: Session, reaction: Reaction, settings: QuestionsSection) -> str | None:
+    """Record an answered-emoji reaction (or its removal) and re-derive the question's state, in two
+    statements without the ORM (the hot path); the asker of the question, if it is tracked."""
     if reaction.emoji not in settings.answered_emojis:
         return None
+    connection = session.connection()
     key = {
         "channel_id": reaction.channel_id,
         "message_ts": reaction.message_ts,
         "user_id": reaction.user_id,
         "emoji": reaction.emoji,
     }
-    if reaction.added:  # the same reaction twice is one row: no read first (the hot path)
+    if reaction.added:  # the same reaction twice is one row: no read first
         added = insert_for(session, AnswerReaction).values(**key, reacted_at=reaction.at)
-        session.connection().execute(added.on_conflict_do_nothing())
+        connection.execute(added.on_conflict_do_nothing())
     else:
-        session.connection().execute(FORGET_REACTION, key)
-    question = find(session, reaction.channel_id, reaction.message_ts, lock=True)
-    if question is not None:
-        refresh_closed(session, question, settings)
-    return question
+        connection.execute(FORGET_REACTION, key)
+    where = {"message_channel": reaction.channel_id, "message_ts": reaction.message_ts}
+    asker = connection.execute(RECLOSE[settings.closed_by], where).scalar()
+    for held in list(session.identity_map.values()):  # a copy loaded earlier in this unit of work
+        if isinstance(held, Question) and (held.channel_id, held.ts) == (reaction.channel_id, reaction.message_ts):
+            session.expire(held, ["closed_at", "closed_by"])
+    return asker
 
 
 def refresh_closed(session: Session, question: Question, settings: QuestionsSection) -> None:
@@ -265,7 +283,7 @@ def first_closing(
     session: Session, channel_id: str, ts: str, asker_id: str, settings: QuestionsSection
 ) -> tuple[datetime, str] | None:
     """(when, who) of the earliest qualifying ✅ on a message, if any."""
-    where = {"channel": channel_id, "ts": ts, "asker": asker_id}
+    where = {"message_channel": channel_id, "message_ts": ts, "asker": asker_id}
     at, by = session.execute(FIRST_CLOSING[settings.closed_by], where).one()
     return (at, by) if at is not None else None
 
