@@ -79,15 +79,18 @@ class Results:
     slices: dict[tuple[str, str], list[Slice]] = field(default_factory=dict)
 
 
-def bodies(driver: SlackDriver, sim: SlackSimulator, kind: str, tag: int, stamp: int) -> list[tuple[str, str, str]]:
+def bodies(
+    driver: SlackDriver, sim: SlackSimulator, kind: str, tag: int, stamp: int, posted: int
+) -> list[tuple[str, str, str]]:
     """(body, content type, signature) of REQUESTS + CONNECTIONS distinct requests: the extra ones cover
-    what is in flight when wrk stops. A reaction is on the message of the same number and tag (a
-    round and a target), whose ``ts`` is made of them."""
+    what is in flight when wrk stops. Messages are posted at ``posted`` (now: a question in the past
+    would be due for its nudge at once), their ``ts`` unique per tag (a round and a target); a
+    reaction is on the message of the same number and tag."""
     channel = sim.channel_id(QUESTIONS)
     found = []
     for n in range(REQUESTS + CONNECTIONS):
         user = TEAM[n % 4].id
-        ts = f"{1795000000 + tag * 1000 + n // 1000}.{n % 1000:06d}"
+        ts = f"{posted + n // 1000}.{tag:02d}{n % 1000:04d}"
         if kind == "command":
             form = {
                 "token": "unused",
@@ -317,12 +320,14 @@ def main() -> None:
             f"{REQUESTS:,} requests of each kind per target, slices alternating; {os.cpu_count()} cores"
         )
         results = Results()
+        messages_posted: dict[int, int] = {}
         for kind in KINDS:
             for round_ in range(ROUNDS):
                 for number, target in enumerate(found):
-                    stamp = int(time.time())
+                    stamp, tag = int(time.time()), round_ * 10 + number
+                    posted = messages_posted.setdefault(tag, stamp)  # by the message slice of this tag
                     script = folder / f"{kind}-{round_}-{number}.lua"
-                    lua_script(bodies(driver, sim, kind, round_ * 10 + number, stamp), stamp, script)
+                    lua_script(bodies(driver, sim, kind, tag, stamp, posted), stamp, script)
                     taken = run_slice(target, kind, REQUESTS * (round_ + 1), script)
                     results.slices.setdefault((target.name, kind), []).append(taken)
                     print(
