@@ -158,6 +158,7 @@ class WriteTurn:
         self._holder: int | None = None
         self._depth = 0
         self._urgent = 0
+        self.waiting = 0  # threads waiting for their turn
 
     @contextmanager
     def held(self, urgent: bool = False) -> Iterator[None]:
@@ -167,10 +168,12 @@ class WriteTurn:
                 self._depth += 1
             else:
                 self._urgent += urgent
+                self.waiting += 1
                 try:
                     self._changed.wait_for(lambda: self._holder is None and (urgent or not self._urgent))
                 finally:
                     self._urgent -= urgent
+                    self.waiting -= 1
                 self._holder, self._depth = me, 1
         try:
             yield

@@ -1,3 +1,6 @@
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -6,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from slackbot import idempotency
-from slackbot.db import Database
+from slackbot.db import Database, WriteTurn
 from slackbot.models import ProcessedKey
 from slackbot.schema import metadata
 
@@ -94,3 +97,36 @@ def test_reads_do_not_wait_for_a_writer_on_sqlite(tmp_path) -> None:  # type: ig
     with database.reading() as reader:
         assert reader.get(ProcessedKey, "held") is not None
     database.dispose()
+
+
+def test_an_urgent_writer_goes_before_a_unit_of_work_that_waited_longer() -> None:
+    """SQLite's write turn: a request storing an event is let in before a waiting batch, and the
+    holder can see that it waits (to end its batch early)."""
+    turn = WriteTurn()
+    order: list[str] = []
+
+    def take(name: str, urgent: bool) -> None:
+        with turn.held(urgent):
+            order.append(name)
+
+    with turn.held():
+        batch = threading.Thread(target=take, args=("batch", False))
+        batch.start()
+        wait_until(lambda: turn.waiting == 1)
+        assert not turn.urgent_waiting()
+        request = threading.Thread(target=take, args=("request", True))
+        request.start()
+        wait_until(lambda: turn.waiting == 2)
+        assert turn.urgent_waiting()
+        with turn.held():  # reentrant for its holder
+            assert order == []
+    batch.join(5)
+    request.join(5)
+    assert order == ["request", "batch"]
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "the threads did not get there"
+        time.sleep(0.001)
