@@ -48,9 +48,10 @@ REQUEST_KEY = "slack-request:"  # processed keys that stand for a command or int
 PROCESSORS = 2  # on PostgreSQL; on SQLite one, as writers take turns anyway (``db.WriteTurn``)
 
 
-PENDING = (  # built once: every batch asks it
+PENDING = (  # built once: every batch asks it; in the order the items came
     select(InboxItem)
     .where(InboxItem.id.in_(bindparam("ids", expanding=True)), InboxItem.state == "pending")
+    .order_by(InboxItem.id)
     .with_for_update()
 )
 
