@@ -183,6 +183,10 @@ class Config:
     def with_section(self, section: Any) -> Config:
         return dataclasses.replace(self, sections={**self.sections, type(section).KEY: section})
 
+    def gitlab_usernames(self) -> dict[str, str]:
+        """Each person's GitLab username, by Slack user ID (``[[people]] gitlab``), for those who have one."""
+        return {p.slack: p.gitlab for p in self.people if p.gitlab}
+
     def channel_ref(self, key: str) -> str:
         return str(getattr(self.channels, key))
 

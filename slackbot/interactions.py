@@ -99,15 +99,8 @@ class Interactions:
 
         def listener(ack: Ack, body: dict[str, Any]) -> None:
             click = _click(body)
-            try:
-                view = view_for(click) if click.user_id else "That click came without a user."
-            except NotAllowed as refused:
-                view = str(refused)
-            problem = view if isinstance(view, str) else self.open_view(click.trigger_id, view)
-            ack()
-            if problem:
-                with self.outbox.work() as work:
-                    work.slack.respond(click.response_url, problem)
+            found = (lambda: view_for(click)) if click.user_id else (lambda: "That click came without a user.")
+            self._open(ack, found, click.trigger_id, click.response_url)
 
         listener.__name__ = f"open_{action_id}"
         self.bolt.action(action_id)(listener)
@@ -179,18 +172,25 @@ class Interactions:
 
         def listener(ack: Ack, body: dict[str, Any]) -> None:
             shortcut = _shortcut(callback_id, body)
-            try:
-                view = view_for(shortcut) if shortcut.user_id and shortcut.channel_id else "That came without a user."
-            except NotAllowed as refused:
-                view = str(refused)
-            problem = view if isinstance(view, str) else self.open_view(shortcut.trigger_id, view)
-            ack()
-            if problem:
-                with self.outbox.work() as work:
-                    work.slack.respond(shortcut.response_url, problem)
+            known = shortcut.user_id and shortcut.channel_id
+            found = (lambda: view_for(shortcut)) if known else (lambda: "That came without a user.")
+            self._open(ack, found, shortcut.trigger_id, shortcut.response_url)
 
         listener.__name__ = f"open_shortcut_{callback_id}"
         self.bolt.shortcut(callback_id)(listener)
+
+    def _open(self, ack: Ack, view_for: Callable[[], dict[str, Any] | str], trigger_id: str, response_url: str) -> None:
+        """Open the modal ``view_for()`` gives (it only reads), or tell the person what it says
+        instead (a refusal too); acknowledge in between, as ``views.open`` must come first."""
+        try:
+            view = view_for()
+        except NotAllowed as refused:
+            view = str(refused)
+        problem = view if isinstance(view, str) else self.open_view(trigger_id, view)
+        ack()
+        if problem:
+            with self.outbox.work() as work:
+                work.slack.respond(response_url, problem)
 
     def _answer(self, ack: Ack, response_url: str, what: str, run: Callable[[Work], str | None]) -> None:
         """Run the work in one unit of work, its answer to the person among its effects; then ack."""

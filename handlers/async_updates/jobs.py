@@ -50,7 +50,7 @@ def quiet_issues(gl: gitlab.Gitlab, username: str, now: datetime, started_milest
 
 def run(ctx: BotContext, now: datetime) -> None:
     settings = ctx.config.section(AsyncUpdatesSection)
-    people = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
+    people = ctx.config.gitlab_usernames()
     if ctx.gitlab is None or not people:
         return
     today = now.astimezone(ctx.zone).date()

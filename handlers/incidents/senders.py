@@ -184,7 +184,7 @@ def send_followup(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
         "description": report.followup_description(incident, found, names, status_link),
         "labels": followups.LABEL,
     }
-    username = next((p.gitlab for p in ctx.config.people if p.slack == found.owner and p.gitlab), "")
+    username = ctx.config.gitlab_usernames().get(found.owner, "")
     incident_issue = ISSUE_PATH.search(incident.issue_url or "")
     try:
         if username:

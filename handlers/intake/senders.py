@@ -23,7 +23,7 @@ RETRIES = Backoff(first=timedelta(minutes=1), longest=timedelta(hours=1))
 
 def file(ctx: BotContext, delivery: Delivery) -> dict[str, Any]:
     settings = ctx.config.section(IntakeSection)
-    gitlab_users = {p.slack: p.gitlab for p in ctx.config.people if p.gitlab}
+    gitlab_users = ctx.config.gitlab_usernames()
     name = ctx.directory.real_name
     client = configured(ctx.gitlab)
     with ctx.db.reading() as session:

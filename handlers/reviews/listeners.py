@@ -71,7 +71,7 @@ def roles(ctx: BotContext, session: Session, user: str) -> service.Roles:
 
 def gitlab_username(ctx: BotContext, user: str) -> str:
     """Their GitLab username from ``[[people]]``, if GitLab is configured to set it as reviewer."""
-    found = next((p.gitlab for p in ctx.config.people if p.slack == user), "")
+    found = ctx.config.gitlab_usernames().get(user, "")
     return found if ctx.gitlab is not None else ""
 
 

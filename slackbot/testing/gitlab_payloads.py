@@ -156,36 +156,26 @@ def merge_request_hook(
     events" documents it: ``action`` is open, close, reopen, update, approval, approved, unapproval,
     unapproved or merge; ``user`` is who did it."""
     url = f"{web_root}{project}/-/merge_requests/{iid}"
-    return {
-        "object_kind": "merge_request",
-        "event_type": "merge_request",
-        "user": _user(user),
-        "project": _project(project, web_root),
-        "object_attributes": {
-            "id": 90000 + iid,
-            "iid": iid,
-            "target_branch": "main",
-            "source_branch": "fix-invoice-rounding",
-            "source_project_id": 278964,
-            "target_project_id": 278964,
-            "author_id": 51,
-            "title": title,
-            "description": "",
-            "created_at": "2026-11-23 08:00:00 UTC",
-            "updated_at": "2026-11-23 09:00:00 UTC",
-            "state": state,
-            "merge_status": "can_be_merged",
-            "detailed_merge_status": "mergeable",
-            "draft": False,
-            "url": url,
-            "action": action,
-        },
-        "labels": [],
-        "changes": {},
-        "repository": {"name": project.rsplit("/", 1)[-1], "url": f"git@gitlab.example.com:{project}.git"},
-        "assignees": [],
-        "reviewers": [],
+    attributes = {
+        "id": 90000 + iid,
+        "iid": iid,
+        "target_branch": "main",
+        "source_branch": "fix-invoice-rounding",
+        "source_project_id": 278964,
+        "target_project_id": 278964,
+        "author_id": 51,
+        "title": title,
+        "description": "",
+        "created_at": "2026-11-23 08:00:00 UTC",
+        "updated_at": "2026-11-23 09:00:00 UTC",
+        "state": state,
+        "merge_status": "can_be_merged",
+        "detailed_merge_status": "mergeable",
+        "draft": False,
+        "url": url,
+        "action": action,
     }
+    return {**_issuable("merge_request", project, user, web_root, attributes), "reviewers": []}
 
 
 def issue_hook(
@@ -199,25 +189,31 @@ def issue_hook(
 ) -> dict[str, Any]:
     """An Issue Hook body (``X-Gitlab-Event: Issue Hook``), as GitLab's "Issue events" documents it:
     ``action`` is open, close, reopen or update."""
+    attributes = {
+        "id": 80000 + iid,
+        "iid": iid,
+        "title": title,
+        "description": "",
+        "state": state,
+        "action": action,
+        "confidential": False,
+        "created_at": "2026-11-23 08:00:00 UTC",
+        "updated_at": "2026-11-23 09:00:00 UTC",
+        "closed_at": "2026-11-23 09:00:00 UTC" if state == "closed" else None,
+        "url": f"{web_root}{project}/-/issues/{iid}",
+        "type": "Issue",
+    }
+    return _issuable("issue", project, user, web_root, attributes)
+
+
+def _issuable(kind: str, project: str, user: str, web_root: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """What GitLab's issue and merge request events share around their ``object_attributes``."""
     return {
-        "object_kind": "issue",
-        "event_type": "issue",
+        "object_kind": kind,
+        "event_type": kind,
         "user": _user(user),
         "project": _project(project, web_root),
-        "object_attributes": {
-            "id": 80000 + iid,
-            "iid": iid,
-            "title": title,
-            "description": "",
-            "state": state,
-            "action": action,
-            "confidential": False,
-            "created_at": "2026-11-23 08:00:00 UTC",
-            "updated_at": "2026-11-23 09:00:00 UTC",
-            "closed_at": "2026-11-23 09:00:00 UTC" if state == "closed" else None,
-            "url": f"{web_root}{project}/-/issues/{iid}",
-            "type": "Issue",
-        },
+        "object_attributes": attributes,
         "labels": [],
         "changes": {},
         "repository": {"name": project.rsplit("/", 1)[-1], "url": f"git@gitlab.example.com:{project}.git"},

@@ -132,3 +132,15 @@ def test_fake_gitlab_runs_quick_actions_in_notes_and_refuses_a_link_twice(fake_g
         second.links.create({"target_project_id": project.id, "target_issue_iid": 1})
     assert twice.value.response_code == 409
     assert fake_gitlab.links == [(project_path, 2, project_path, 1)]
+
+
+def test_fake_gitlab_assigns_by_id_as_the_api_does(fake_gitlab: FakeGitLab) -> None:
+    """``POST /issues`` takes ``assignee_ids``; ``assignee_usernames`` is no parameter of it (only the
+    fake's own set-up uses that name), so it assigns nobody."""
+    vitaly = fake_gitlab.add_user("vitaly")
+    client = gitlab.Gitlab(fake_gitlab.base_url.rstrip("/"), private_token=fake_gitlab.token)
+    project = client.projects.get("gitlab-org/fulfillment-meta")
+    project.issues.create({"title": "by name", "assignee_usernames": ["vitaly"]})
+    project.issues.create({"title": "by id", "assignee_ids": [vitaly["id"]]})
+    by_name, by_id = fake_gitlab.issues["gitlab-org/fulfillment-meta"]
+    assert by_name["assignees"] == [] and by_id["assignees"] == [{"id": vitaly["id"], "username": "vitaly"}]

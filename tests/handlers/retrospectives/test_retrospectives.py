@@ -12,6 +12,7 @@ import pytest
 from handlers.cadence.config import Cadence, CadenceSection
 from handlers.incidents.config import EscalationLevel, IncidentsSection
 from handlers.retrospectives.config import RetrospectivesSection
+from slackbot.access import ELSEWHERE
 from slackbot.config import Config
 from slackbot.testing.fake_gitlab import FakeGitLab
 from slackbot.testing.harness import ASKER, TEAM, Harness
@@ -117,3 +118,18 @@ def test_add_to_retro_with_and_without_the_authors_name(harness: Harness, gitlab
     assert named["quick_actions"] == [] and named["mentions"] == [] and issue["state"] == "opened"
     assert anonymous["body"].endswith("— Added from Slack (the author's name left out)")
     assert "alice" not in anonymous["body"] and "/archives/" not in anonymous["body"]
+
+
+def test_a_guest_from_another_workspace_cannot_add_to_the_retro(harness: Harness, gitlab_server: FakeGitLab) -> None:
+    guest = "U0GUEST001"
+    harness.sim.add_user(guest, "guest", team_id="T0ELSEWHERE")
+    harness.tick()
+    said = harness.driver.say(ALICE, QUESTIONS, "A good month")
+    harness.advance(timedelta(days=16))
+    [issue] = retros(gitlab_server)
+    harness.driver.shortcut(guest, "add_to_retro", QUESTIONS, said["ts"])
+    harness.settle()
+    assert harness.sim.ephemerals_for(guest)[-1]["text"] == ELSEWHERE
+    assert harness.driver.open_views(guest) == [] and (RETROS, issue["iid"]) not in gitlab_server.notes
+    harness.driver.shortcut(JAMES, "add_to_retro", QUESTIONS, said["ts"])
+    assert len(harness.driver.open_views(JAMES)) == 1, "a member of the workspace gets the form"
