@@ -65,7 +65,10 @@ def post_text(request: ReviewRequest, claims: Sequence[ReviewClaim], needs: Sequ
     return "\n".join(lines)
 
 
-def post_blocks(request: ReviewRequest, claims: Sequence[ReviewClaim], needs: Sequence[str]) -> list[dict[str, Any]]:
+def post(
+    request: ReviewRequest, claims: Sequence[ReviewClaim], needs: Sequence[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """The post's text and its blocks: the text, and `I'll review` while someone is still needed."""
     text = post_text(request, claims, needs)
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if request.state == "open" and needs:
@@ -77,7 +80,7 @@ def post_blocks(request: ReviewRequest, claims: Sequence[ReviewClaim], needs: Se
             "text": {"type": "plain_text", "text": "I'll review"},
         }
         blocks.append({"type": "actions", "block_id": f"review_{request.id}", "elements": [button]})
-    return blocks
+    return text, blocks
 
 
 def nudge(request: ReviewRequest, needs: Sequence[str], people: Sequence[str], waited: timedelta) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,9 +76,9 @@ def create(
     return request
 
 
-def post(request: ReviewRequest, claims: list[ReviewClaim]) -> tuple[str, list[dict[str, object]]]:
+def post(request: ReviewRequest, claims: list[ReviewClaim]) -> tuple[str, list[dict[str, Any]]]:
     needs = missing(request.kind, claims) if request.state == "open" else []
-    return messages.post_text(request, claims, needs), messages.post_blocks(request, claims, needs)
+    return messages.post(request, claims, needs)
 
 
 def claims_of(session: Session, request_id: int) -> list[ReviewClaim]:

@@ -88,6 +88,7 @@ def test_the_retrospective_is_filed_on_its_day_with_what_the_bot_saw_once_across
     assert [i["title"] for i in retros(gitlab_server)][1:] == ["Fulfillment async retrospective: December 2026"]
 
 
+@pytest.mark.both_databases
 def test_add_to_retro_with_and_without_the_authors_name(harness: Harness, gitlab_server: FakeGitLab) -> None:
     harness.tick()  # the bot runs in November
     said = harness.driver.say(ALICE, QUESTIONS, "The deploy freeze <!here> helped us\n/close\n@all thanks")
